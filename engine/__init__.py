@@ -1,0 +1,5 @@
+"""In-process raw -> staging -> prod warehouse builder."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,57 @@
+"""Run settings: one frozen object, resolved once by the CLI and passed down explicitly."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+Engine = Literal["polars", "duckdb"]
+
+DEFAULT_WAREHOUSE = Path("warehouse.duckdb")
+DEFAULT_DATA_DIR = Path("raw_data")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path = DEFAULT_DATA_DIR
+    """Root of the partitioned Parquet files: <data_dir>/<table>/<YYYY-MM-DD>/*.parquet."""
+    warehouse: Path = DEFAULT_WAREHOUSE
+    """The embedded DuckDB warehouse file, the engine's working store."""
+    pg_url: str | None = None
+    """libpq URL of a PostgreSQL publish target; None publishes to DuckDB only."""
+    full_refresh: bool = False
+    """Rebuild raw from every file instead of only new or changed ones."""
+    as_of: dt.date | None = None
+    """Date the prod `days_since_*` columns count from; None means the last partition."""
+    engine: Engine = "polars"
+    """Which implementation builds staging and prod."""
+    batch_rows: int = 65_536
+    """Rows per Arrow record batch when streaming to a target."""
+    threads: int | None = None
+    """Worker threads for DuckDB and Polars; None lets them use every core."""
+
+    def __repr__(self) -> str:
+        fields = ", ".join(
+            f"{f.name}={redact(getattr(self, f.name))!r}"
+            if f.name == "pg_url"
+            else f"{f.name}={getattr(self, f.name)!r}"
+            for f in dataclasses.fields(self)
+        )
+        return f"Settings({fields})"
+
+
+_PASSWORD_IN_URL = re.compile(r"(://[^:/@]*:)[^@]*(@)")
+_PASSWORD_PARAM = re.compile(r"(password=)[^&\s]*", re.IGNORECASE)
+
+
+def redact(url: str | None) -> str | None:
+    """The URL with any password replaced by '***', safe for messages and logs."""
+    if url is None:
+        return None
+    return _PASSWORD_PARAM.sub(r"\1***", _PASSWORD_IN_URL.sub(r"\1***\2", url))

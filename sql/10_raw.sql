@@ -1,0 +1,52 @@
+-- Raw layer: source values exactly as delivered (float money, untrimmed text), plus
+-- lineage. One row per source row; `_source_file` is relative to the data directory
+-- and `_source_row` is the row's position in that file.
+CREATE TABLE IF NOT EXISTS raw.customers (
+    customer_id BIGINT,
+    customer_name TEXT,
+    email TEXT,
+    country TEXT,
+    signup_date DATE,
+    customer_segment TEXT,
+    _source_file TEXT NOT NULL,
+    _source_row BIGINT NOT NULL,
+    _partition_date DATE NOT NULL,
+    _ingested_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS raw.products (
+    product_id BIGINT,
+    product_name TEXT,
+    category TEXT,
+    price DOUBLE PRECISION,
+    cost DOUBLE PRECISION,
+    _source_file TEXT NOT NULL,
+    _source_row BIGINT NOT NULL,
+    _partition_date DATE NOT NULL,
+    _ingested_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS raw.orders (
+    order_id BIGINT,
+    customer_id BIGINT,
+    order_date DATE,
+    order_status TEXT,
+    total_amount DOUBLE PRECISION,
+    _source_file TEXT NOT NULL,
+    _source_row BIGINT NOT NULL,
+    _partition_date DATE NOT NULL,
+    _ingested_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS raw.order_items (
+    order_item_id BIGINT,
+    order_id BIGINT,
+    product_id BIGINT,
+    quantity BIGINT,
+    unit_price DOUBLE PRECISION,
+    discount_percent BIGINT,
+    _source_file TEXT NOT NULL,
+    _source_row BIGINT NOT NULL,
+    _partition_date DATE NOT NULL,
+    _ingested_at TIMESTAMPTZ NOT NULL
+);
