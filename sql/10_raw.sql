@@ -50,3 +50,8 @@ CREATE TABLE IF NOT EXISTS raw.order_items (
     _partition_date DATE NOT NULL,
     _ingested_at TIMESTAMPTZ NOT NULL
 );
+
+COMMENT ON TABLE raw.customers IS 'Customer rows exactly as delivered, one per source row, with lineage (_source_file, _source_row, _partition_date, _ingested_at).';
+COMMENT ON TABLE raw.products IS 'Product rows exactly as delivered (float prices, untrimmed text), one per source row, with lineage.';
+COMMENT ON TABLE raw.orders IS 'Order rows exactly as delivered (float totals), one per source row, with lineage.';
+COMMENT ON TABLE raw.order_items IS 'Order line rows exactly as delivered (float prices), one per source row, with lineage.';

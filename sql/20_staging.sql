@@ -93,3 +93,12 @@ CREATE TABLE IF NOT EXISTS staging.order_items_rejects (
     _source_row BIGINT NOT NULL,
     _partition_date DATE NOT NULL
 );
+
+COMMENT ON TABLE staging.customers IS 'Clean customers, one row per customer_id.';
+COMMENT ON TABLE staging.products IS 'Clean products, one row per product_id; price and cost exact NUMERIC.';
+COMMENT ON TABLE staging.orders IS 'Clean orders, one row per order_id; total_amount exact NUMERIC.';
+COMMENT ON TABLE staging.order_items IS 'Clean order lines, one row per order_item_id; unit_price and discount_percent exact NUMERIC.';
+COMMENT ON TABLE staging.customers_rejects IS 'Raw customer rows that failed cleaning, untouched, with reject_reason.';
+COMMENT ON TABLE staging.products_rejects IS 'Raw product rows that failed cleaning, untouched, with reject_reason.';
+COMMENT ON TABLE staging.orders_rejects IS 'Raw order rows that failed cleaning, untouched, with reject_reason.';
+COMMENT ON TABLE staging.order_items_rejects IS 'Raw order line rows that failed cleaning, untouched, with reject_reason.';

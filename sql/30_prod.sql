@@ -56,3 +56,9 @@ CREATE TABLE IF NOT EXISTS prod.customer_metrics (
     days_since_first_order INTEGER,
     days_since_last_order INTEGER
 );
+
+COMMENT ON TABLE prod.daily_sales IS 'Completed orders per day: orders, items, revenue, customers, average order value.';
+COMMENT ON TABLE prod.monthly_sales IS 'Completed orders per month: orders, items, revenue, customers.';
+COMMENT ON TABLE prod.daily_category_metrics IS 'Completed orders per day and product category: orders, items, revenue, distinct customers and products.';
+COMMENT ON TABLE prod.daily_product_metrics IS 'Completed orders per day and product: orders, quantity, revenue, distinct customers.';
+COMMENT ON TABLE prod.customer_metrics IS 'Lifetime value per customer over completed orders; days_since_* count from the run''s as-of date.';

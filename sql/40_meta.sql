@@ -33,3 +33,7 @@ CREATE TABLE IF NOT EXISTS meta.run_tables (
     seconds DOUBLE PRECISION NOT NULL,
     PRIMARY KEY (run_id, layer, table_name)
 );
+
+COMMENT ON TABLE meta.ingested_files IS 'Ingest ledger: one row per raw table and source file, with the content hash that makes ingestion exactly-once.';
+COMMENT ON TABLE meta.runs IS 'One row per etl run: when, which layers, status and error.';
+COMMENT ON TABLE meta.run_tables IS 'Per run, layer and table: rows in, out, rejected and duplicate, and seconds taken.';

@@ -1,0 +1,521 @@
+"""The `etl` command line: a thin layer that parses options and calls the library.
+
+Heavy libraries (polars, duckdb, pyarrow, adbc) are imported inside the commands, so
+`etl --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from engine import __version__
+from engine.config import DEFAULT_DATA_DIR, DEFAULT_WAREHOUSE, Settings
+from engine.errors import EtlError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from engine.quality import Report
+
+F = TypeVar("F", bound="Callable[..., Any]")
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class EtlGroup(click.Group):
+    """Turns engine errors into one `Error: ...` line on stderr and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:  # noqa: ANN401 - click's signature
+        try:
+            return super().invoke(ctx)
+        except (
+            EtlError,
+            KeyboardInterrupt,
+            click.ClickException,
+            click.exceptions.Exit,
+        ):
+            raise
+        except Exception as exc:
+            if _debug_enabled():
+                raise
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            msg = f"unexpected {type(exc).__name__}: {first} (rerun with --debug for the traceback)"
+            raise click.ClickException(msg) from exc
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - click's signature
+        _DEBUG["on"] = os.environ.get("ETL_DEBUG", "") not in ("", "0")
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except EtlError as exc:
+            if _debug_enabled():
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+        except click.exceptions.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(130)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+
+
+# Set per invocation (flag or ETL_DEBUG), read by the error boundary above.
+_DEBUG = {"on": False}
+
+
+def _debug_enabled() -> bool:
+    return _DEBUG["on"]
+
+
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value:
+        _DEBUG["on"] = True
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+    return value
+
+
+def _set_verbose(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+    if value and not _debug_enabled():
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+    return value
+
+
+def common_options(func: F) -> F:
+    """--debug and -v, accepted by every command."""
+    func = click.option(
+        "--debug",
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=_set_debug,
+        envvar="ETL_DEBUG",
+        help="Show the full traceback on errors and debug logs.",
+    )(func)
+    return click.option(
+        "-v",
+        "--verbose",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_verbose,
+        help="Log one line per table load.",
+    )(func)
+
+
+def warehouse_option(func: F) -> F:
+    return click.option(
+        "--warehouse",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=DEFAULT_WAREHOUSE,
+        show_default=True,
+        envvar="ETL_WAREHOUSE",
+        show_envvar=True,
+        help="Embedded DuckDB warehouse file.",
+    )(func)
+
+
+def data_dir_option(func: F) -> F:
+    return click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=DEFAULT_DATA_DIR,
+        show_default=True,
+        envvar="ETL_DATA_DIR",
+        show_envvar=True,
+        help="Root of the partitioned Parquet files (<table>/<YYYY-MM-DD>/*.parquet).",
+    )(func)
+
+
+def quiet_option(func: F) -> F:
+    return click.option(
+        "-q", "--quiet", is_flag=True, help="No progress and no summary; errors only."
+    )(func)
+
+
+def format_option(func: F) -> F:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "csv", "json"]),
+        default="table",
+        show_default=True,
+        help="Output format on stdout.",
+    )(func)
+
+
+def _progress(quiet: bool) -> Any:  # noqa: ANN401 - a Progress implementation
+    from engine.progress import NullProgress, StderrProgress
+
+    return NullProgress() if quiet else StderrProgress()
+
+
+def _print_reports(reports: Sequence[Report], fmt: str) -> None:
+    from engine.render import render
+
+    if fmt == "json":
+        import json
+
+        payload = {
+            r.title: json.loads(render(r.columns, r.rows, "json")) for r in reports
+        }
+        click.echo(json.dumps(payload, indent=2))
+        return
+    for i, report in enumerate(reports):
+        if fmt == "table":
+            click.echo(("\n" if i else "") + report.title)
+        click.echo(render(report.columns, report.rows, fmt))  # type: ignore[arg-type]
+
+
+@click.group(cls=EtlGroup, context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, prog_name="etl")
+def cli() -> None:
+    """Build a raw -> staging -> prod e-commerce warehouse from partitioned Parquet files.
+
+    The warehouse is an embedded DuckDB file by default (no server needed).
+
+    \b
+    Example:
+        etl generate                 # a year of dirty data in ./raw_data
+        etl run                      # ingest, clean, aggregate into ./warehouse.duckdb
+        etl dq                       # what was rejected, and why
+        etl query "SELECT * FROM prod.monthly_sales"
+    """
+
+
+@cli.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_DATA_DIR,
+    show_default=True,
+    help="Folder to write <table>/<YYYY-MM-DD>/data.parquet into.",
+)
+@click.option(
+    "--start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default="2025-01-01",
+    show_default=True,
+    help="First day.",
+)
+@click.option(
+    "--end",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Last day [default: 2025-12-31].",
+)
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Number of days from --start (instead of --end).",
+)
+@click.option(
+    "--scale",
+    type=click.FloatRange(min=0, min_open=True),
+    default=1.0,
+    show_default=True,
+    help="Volume multiplier.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=42,
+    show_default=True,
+    help="Random seed: same seed, same files.",
+)
+@click.option(
+    "--dirt",
+    "dirt",
+    multiple=True,
+    metavar="KIND=RATE",
+    help="Override one dirt rate, e.g. --dirt invalid_email=0.05 (repeatable; see README).",
+)
+@click.option("--clean", is_flag=True, help="Set every dirt rate to 0.")
+@quiet_option
+@common_options
+def generate(
+    out: Path,
+    start: dt.datetime,
+    end: dt.datetime | None,
+    days: int | None,
+    scale: float,
+    seed: int,
+    dirt: tuple[str, ...],
+    clean: bool,
+    quiet: bool,
+) -> None:
+    """Generate dirty e-commerce data as date-partitioned Parquet files.
+
+    Writes customers, products, orders and order_items, one file per table per day,
+    with duplicates, nulls, casing noise, invalid emails, negative amounts and orphan
+    keys at documented rates. Deterministic: the same options and seed give the same
+    files, and any sub-range of days gives the same partitions as the full run.
+
+    \b
+    Example:
+        etl generate                              # 2025, scale 1, seed 42
+        etl generate --days 7 --scale 10 --out /tmp/week
+        etl generate --dirt invalid_email=0.1 --dirt null_name=0
+    """
+    from engine.generate import generate_dataset
+
+    first = start.date()
+    if days is not None and end is not None:
+        msg = "give --end or --days, not both"
+        raise click.UsageError(msg)
+    last = (
+        first + dt.timedelta(days=days - 1)
+        if days
+        else (end.date() if end else dt.date(2025, 12, 31))
+    )
+    summary = generate_dataset(
+        out,
+        start=first,
+        end=last,
+        scale=scale,
+        seed=seed,
+        dirt=_dirt_rates(dirt, clean=clean),
+        progress=_progress(quiet),
+    )
+    if not quiet:
+        from engine.render import render
+
+        rows = [(table, count) for table, count in summary.rows.items()]
+        click.echo(render(["table", "rows"], rows))
+        click.echo(f"{summary.files:,} files in {out}")
+
+
+def _dirt_rates(pairs: Sequence[str], *, clean: bool) -> Any:  # noqa: ANN401 - DirtRates
+    import dataclasses
+
+    from engine.generate import DirtRates
+
+    names = [f.name for f in dataclasses.fields(DirtRates)]
+    rates: dict[str, float] = dict.fromkeys(names, 0.0) if clean else {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or name not in names:
+            msg = (
+                f"--dirt {pair}: expected KIND=RATE with KIND one of {', '.join(names)}"
+            )
+            raise click.BadParameter(msg)
+        try:
+            rates[name] = float(value)
+        except ValueError:
+            msg = f"--dirt {pair}: rate must be a number between 0 and 1"
+            raise click.BadParameter(msg) from None
+    return DirtRates(**rates)
+
+
+@cli.command()
+@warehouse_option
+@common_options
+def setup(warehouse: Path) -> None:
+    """Create the raw, staging, prod and meta schemas and their tables.
+
+    Applies the DDL in sql/ to the warehouse. Safe to run twice. `etl run` does this
+    by itself, so setup is only needed to prepare an empty warehouse.
+
+    \b
+    Example:
+        etl setup --warehouse /data/shop.duckdb
+    """
+    from engine.warehouse import open_warehouse
+
+    open_warehouse(warehouse).close()
+    click.echo(f"{warehouse}: schemas raw, staging, prod and meta are ready", err=True)
+
+
+def _parse_layers(
+    ctx: click.Context, param: click.Parameter, value: str
+) -> tuple[str, ...]:
+    from engine.contracts import LAYERS
+
+    names = tuple(v.strip() for v in value.split(",") if v.strip())
+    if "all" in names:
+        return LAYERS
+    unknown = [n for n in names if n not in LAYERS]
+    if unknown or not names:
+        msg = f"{value!r}: choose from raw, staging, prod (comma-separated) or all"
+        raise click.BadParameter(msg)
+    return names
+
+
+@cli.command()
+@click.option(
+    "--layers",
+    default="raw,staging,prod",
+    show_default=True,
+    callback=_parse_layers,
+    help="Layers to build, comma-separated, in any order (they run raw -> staging -> prod).",
+)
+@data_dir_option
+@warehouse_option
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="Re-ingest every file instead of only new or changed ones.",
+)
+@click.option(
+    "--as-of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Date prod's days_since_* columns count from [default: the last partition date].",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["polars", "duckdb"]),
+    default="polars",
+    show_default=True,
+    envvar="ETL_ENGINE",
+    show_envvar=True,
+    help="Which implementation builds prod.",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=None,
+    envvar="ETL_THREADS",
+    help="Worker threads [default: all cores].",
+)
+@quiet_option
+@common_options
+def run(
+    layers: tuple[str, ...],
+    data_dir: Path,
+    warehouse: Path,
+    full_refresh: bool,
+    as_of: dt.datetime | None,
+    engine: str,
+    threads: int | None,
+    quiet: bool,
+) -> None:
+    """Build the warehouse: ingest raw files, clean into staging, aggregate into prod.
+
+    Raw ingests only new or changed files (tracked by content hash in
+    meta.ingested_files); staging and prod are rebuilt from all of raw. Each layer is
+    published atomically: a failed run leaves the previous tables intact.
+
+    \b
+    Example:
+        etl run                               # all layers from ./raw_data
+        etl run --layers raw                  # only ingest new files
+        etl run --full-refresh --as-of 2025-12-31
+    """
+    from engine.pipeline import run_pipeline
+
+    settings = Settings(
+        data_dir=data_dir,
+        warehouse=warehouse,
+        full_refresh=full_refresh,
+        as_of=as_of.date() if as_of else None,
+        engine=engine,  # type: ignore[arg-type]
+        threads=threads,
+    )
+    summary = run_pipeline(settings, layers=layers, progress=_progress(quiet))  # type: ignore[arg-type]
+    if quiet:
+        return
+    from engine.render import render
+
+    rows = [
+        (
+            s.table,
+            s.rows_in,
+            s.rows_out,
+            s.rows_rejected,
+            s.rows_duplicate,
+            round(s.seconds, 2),
+        )
+        for s in summary.tables
+    ]
+    click.echo(
+        render(
+            ["table", "rows_in", "rows_out", "rejected", "duplicates", "seconds"], rows
+        )
+    )
+    layer_times = ", ".join(f"{k} {v:.2f} s" for k, v in summary.layer_seconds.items())
+    as_of_text = f", as of {summary.as_of}" if summary.as_of else ""
+    click.echo(
+        f"run {summary.run_id} {summary.status}{as_of_text}: {layer_times} -> {warehouse}"
+    )
+
+
+@cli.command()
+@warehouse_option
+@format_option
+@common_options
+def status(warehouse: Path, fmt: str) -> None:
+    """Show partitions and rows per table, and the last runs.
+
+    \b
+    Example:
+        etl status
+        etl status --format json
+    """
+    from engine.quality import status_reports
+    from engine.warehouse import open_warehouse
+
+    con = open_warehouse(warehouse, read_only=True)
+    try:
+        _print_reports(status_reports(con), fmt)
+    finally:
+        con.close()
+
+
+@cli.command()
+@warehouse_option
+@click.option(
+    "--by-partition", is_flag=True, help="Break rejects down by partition date."
+)
+@format_option
+@common_options
+def dq(warehouse: Path, by_partition: bool, fmt: str) -> None:
+    """Report data quality: rejects per entity and reason, and their business impact.
+
+    Every row staging removed is in staging.<entity>_rejects with a reason code;
+    exact duplicates are counted. The impact section shows completed orders and
+    revenue that prod does not see because of a reject upstream.
+
+    \b
+    Example:
+        etl dq
+        etl dq --by-partition --format csv > rejects.csv
+    """
+    from engine.quality import dq_reports
+    from engine.warehouse import open_warehouse
+
+    con = open_warehouse(warehouse, read_only=True)
+    try:
+        _print_reports(dq_reports(con, by_partition=by_partition), fmt)
+    finally:
+        con.close()
+
+
+@cli.command()
+@click.argument("sql")
+@warehouse_option
+@format_option
+@common_options
+def query(sql: str, warehouse: Path, fmt: str) -> None:
+    """Run a SQL query against the warehouse and print the result.
+
+    The warehouse is opened read-only; tables are raw.*, staging.*, prod.* and meta.*.
+
+    \b
+    Example:
+        etl query "SELECT * FROM prod.daily_sales ORDER BY order_date DESC LIMIT 10"
+        etl query "SELECT * FROM staging.customers_rejects" --format csv
+    """
+    from engine.queryrun import run_query
+    from engine.render import render
+
+    columns, rows = run_query(warehouse, sql)
+    click.echo(render(columns, rows, fmt))  # type: ignore[arg-type]

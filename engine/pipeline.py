@@ -1,0 +1,277 @@
+"""Orchestration: run the layers in order, publish each atomically, log the run.
+
+Each layer is built and published inside one warehouse transaction together with its
+run-log rows, so the warehouse never holds half a layer or a log that disagrees with it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from engine import contracts, raw, warehouse
+from engine.errors import EtlError, SourceError
+from engine.progress import NullProgress
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import duckdb
+    import polars as pl
+
+    from engine.config import Settings
+    from engine.contracts import Layer
+    from engine.progress import Progress
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class TableStats:
+    """Rows in and out of one table of one layer in one run."""
+
+    layer: str
+    table: str
+    rows_in: int
+    rows_out: int
+    rows_rejected: int = 0
+    rows_duplicate: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class RunSummary:
+    """What a run did: the basis of the CLI summary and of meta.runs/meta.run_tables."""
+
+    run_id: str
+    started_at: dt.datetime
+    layers: tuple[Layer, ...]
+    status: str = "running"
+    finished_at: dt.datetime | None = None
+    as_of: dt.date | None = None
+    tables: list[TableStats] = field(default_factory=list)
+    layer_seconds: dict[str, float] = field(default_factory=dict)
+    raw_files: dict[str, raw.RawResult] = field(default_factory=dict)
+
+
+def new_run_id(started_at: dt.datetime) -> str:
+    """Sortable, unique run id: UTC start time plus a random suffix."""
+    return f"{started_at:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def run_pipeline(
+    settings: Settings,
+    *,
+    layers: Sequence[Layer] = contracts.LAYERS,
+    progress: Progress | None = None,
+) -> RunSummary:
+    """Build the requested layers into the warehouse (raw -> staging -> prod)."""
+    progress = progress or NullProgress()
+    ordered = tuple(layer for layer in contracts.LAYERS if layer in layers)
+    started_at = dt.datetime.now(dt.UTC)
+    summary = RunSummary(
+        run_id=new_run_id(started_at), started_at=started_at, layers=ordered
+    )
+    con = warehouse.open_warehouse(settings.warehouse, threads=settings.threads)
+    try:
+        _start_run(con, summary)
+        try:
+            _run_layers(con, settings, summary, progress)
+        except BaseException as exc:
+            summary.status = "failed"
+            _finish_run(con, summary, error=_one_line(exc))
+            raise
+        summary.status = "succeeded"
+        _finish_run(con, summary, error=None)
+    finally:
+        con.close()
+    return summary
+
+
+def _run_layers(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    summary: RunSummary,
+    progress: Progress,
+) -> None:
+    staged: dict[str, pl.LazyFrame] | None = None
+    for layer in summary.layers:
+        started = time.perf_counter()
+        with warehouse.transaction(con):
+            if layer == "raw":
+                stats = _build_raw(con, settings, summary, progress)
+            elif layer == "staging":
+                stats, staged = _build_staging(con, progress)
+            else:
+                stats = _build_prod(con, settings, summary, staged, progress)
+            summary.layer_seconds[layer] = time.perf_counter() - started
+            summary.tables.extend(stats)
+            _log_tables(con, summary.run_id, stats)
+
+
+def _build_raw(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    summary: RunSummary,
+    progress: Progress,
+) -> list[TableStats]:
+    results = raw.ingest_raw(
+        con,
+        settings.data_dir,
+        run_id=summary.run_id,
+        ingested_at=summary.started_at,
+        full_refresh=settings.full_refresh,
+        threads=settings.threads,
+        progress=progress,
+    )
+    summary.raw_files = results
+    return [
+        TableStats(
+            "raw", f"raw.{name}", r.rows_ingested, r.rows_total, seconds=r.seconds
+        )
+        for name, r in results.items()
+    ]
+
+
+def _build_staging(
+    con: duckdb.DuckDBPyConnection, progress: Progress
+) -> tuple[list[TableStats], dict[str, pl.LazyFrame]]:
+    from engine import staging
+
+    raw_frames = {e: warehouse.read_table(con, f"raw.{e}") for e in contracts.ENTITIES}
+    if all(frame.height == 0 for frame in raw_frames.values()):
+        msg = 'raw layer is empty; ingest files first with "etl run" (or --layers raw)'
+        raise SourceError(msg)
+    progress.start("staging: clean", total=len(contracts.ENTITIES))
+    started = time.perf_counter()
+    results = staging.build_staging({e: f.lazy() for e, f in raw_frames.items()})
+    seconds = time.perf_counter() - started
+    progress.done(f"{sum(r.clean.height for r in results.values()):,} clean rows")
+    progress.start("staging: publish", total=len(results))
+    frames = {}
+    for entity, result in results.items():
+        frames[f"staging.{entity}"] = result.clean
+        frames[f"staging.{entity}_rejects"] = result.rejects
+    warehouse.replace_tables(con, frames)
+    progress.done(f"{len(frames)} tables")
+    stats = [
+        TableStats(
+            "staging",
+            f"staging.{entity}",
+            rows_in=raw_frames[entity].height,
+            rows_out=result.clean.height,
+            rows_rejected=result.rejects.height,
+            rows_duplicate=result.duplicates,
+            seconds=seconds,
+        )
+        for entity, result in results.items()
+    ]
+    return stats, {entity: result.clean.lazy() for entity, result in results.items()}
+
+
+def _build_prod(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    summary: RunSummary,
+    staged: dict[str, pl.LazyFrame] | None,
+    progress: Progress,
+) -> list[TableStats]:
+    from engine import prod
+
+    summary.as_of = settings.as_of or last_partition_date(con)
+    progress.start(f"prod: aggregate ({settings.engine})", total=None)
+    started = time.perf_counter()
+    if settings.engine == "duckdb":
+        frames = prod.build_prod_sql(con, as_of=summary.as_of)
+    else:
+        if staged is None:
+            staged = {
+                e: warehouse.read_table(con, f"staging.{e}").lazy()
+                for e in contracts.ENTITIES
+            }
+        frames = prod.build_prod(staged, as_of=summary.as_of)
+    seconds = time.perf_counter() - started
+    outputs = {f"prod.{name}": frame for name, frame in frames.items()}
+    warehouse.replace_tables(con, outputs)
+    progress.done(
+        f"{sum(f.height for f in outputs.values()):,} rows in {len(outputs)} tables"
+    )
+    return [
+        TableStats(
+            "prod", name, rows_in=frame.height, rows_out=frame.height, seconds=seconds
+        )
+        for name, frame in outputs.items()
+    ]
+
+
+def last_partition_date(con: duckdb.DuckDBPyConnection) -> dt.date:
+    """The newest partition in raw: the default as-of date, so output never depends on the clock."""
+    union = " UNION ALL ".join(
+        f"SELECT max(_partition_date) AS d FROM raw.{e}" for e in contracts.ENTITIES
+    )
+    ((last,),) = con.sql(f"SELECT max(d) FROM ({union})").fetchall()
+    if last is None:
+        msg = 'raw layer is empty, so there is no as-of date; run "etl run" with data or pass --as-of'
+        raise SourceError(msg)
+    return last
+
+
+def _start_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
+    # The file lock means no other run is alive: a 'running' row is a killed run.
+    con.execute("UPDATE meta.runs SET status = 'interrupted' WHERE status = 'running'")
+    con.execute(
+        "INSERT INTO meta.runs VALUES ($id, $started, NULL, 'running', $layers, NULL, NULL)",
+        {
+            "id": summary.run_id,
+            "started": summary.started_at,
+            "layers": ",".join(summary.layers),
+        },
+    )
+
+
+def _finish_run(
+    con: duckdb.DuckDBPyConnection, summary: RunSummary, *, error: str | None
+) -> None:
+    summary.finished_at = dt.datetime.now(dt.UTC)
+    con.execute(
+        "UPDATE meta.runs SET finished_at = $f, status = $s, as_of = $a, error = $e WHERE run_id = $id",
+        {
+            "f": summary.finished_at,
+            "s": summary.status,
+            "a": summary.as_of,
+            "e": error,
+            "id": summary.run_id,
+        },
+    )
+
+
+def _log_tables(
+    con: duckdb.DuckDBPyConnection, run_id: str, stats: Sequence[TableStats]
+) -> None:
+    con.executemany(
+        "INSERT INTO meta.run_tables VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                run_id,
+                s.layer,
+                s.table,
+                s.rows_in,
+                s.rows_out,
+                s.rows_rejected,
+                s.rows_duplicate,
+                s.seconds,
+            )
+            for s in stats
+        ],
+    )
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, EtlError):
+        return str(exc)
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text}".rstrip(": ")

@@ -1,0 +1,139 @@
+"""What is in the warehouse and how clean it is: the reports behind `etl status` and `etl dq`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from engine import contracts
+
+if TYPE_CHECKING:
+    import duckdb
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A titled result set, rendered by the CLI as a table, CSV or JSON."""
+
+    title: str
+    columns: list[str]
+    rows: list[tuple[object, ...]]
+
+
+def _report(con: duckdb.DuckDBPyConnection, title: str, sql: str) -> Report:
+    relation = con.sql(sql)
+    return Report(title, list(relation.columns), relation.fetchall())
+
+
+def status_reports(
+    con: duckdb.DuckDBPyConnection, *, last_runs: int = 5
+) -> list[Report]:
+    """Partitions and rows per table, then the most recent runs."""
+    parts = []
+    for layer in contracts.LAYERS:
+        for table in contracts.tables(layer):
+            name = f"{layer}.{table}"
+            if "_partition_date" in contracts.arrow_schema(name).names:
+                stats = "count(DISTINCT _partition_date), min(_partition_date), max(_partition_date)"
+            else:
+                stats = "NULL::BIGINT, NULL::DATE, NULL::DATE"
+            parts.append(
+                f"SELECT '{name}' AS table_name, count(*) AS rows, {stats} FROM {name}"
+            )
+    tables = _report(
+        con,
+        "Tables",
+        "SELECT table_name, rows, partitions, first_partition, last_partition FROM ("
+        + " UNION ALL ".join(parts)
+        + ") AS t(table_name, rows, partitions, first_partition, last_partition)",
+    )
+    runs = _report(
+        con,
+        "Last runs",
+        f"""
+        SELECT r.run_id, r.status, r.layers,
+               strftime(r.started_at, '%Y-%m-%d %H:%M:%S') AS started_utc,
+               round(epoch(r.finished_at) - epoch(r.started_at), 2) AS seconds,
+               coalesce(t.raw_rows_in, 0) AS raw_rows_in,
+               coalesce(t.rejected, 0) AS rejected,
+               r.error
+        FROM meta.runs AS r
+        LEFT JOIN (
+            SELECT run_id,
+                   sum(rows_in) FILTER (WHERE layer = 'raw') AS raw_rows_in,
+                   sum(rows_rejected) AS rejected
+            FROM meta.run_tables GROUP BY run_id
+        ) AS t USING (run_id)
+        ORDER BY r.started_at DESC LIMIT {int(last_runs)}
+        """,
+    )
+    return [tables, runs]
+
+
+def _rejects_union(extra: str = "") -> str:
+    return " UNION ALL ".join(
+        f"SELECT '{entity}' AS entity, reject_reason{extra} FROM staging.{entity}_rejects"
+        for entity in contracts.ENTITIES
+    )
+
+
+# Line value as delivered, in exact decimals; rows rejected for a bad quantity or
+# discount show the value the source claimed.
+_LINE_VALUE = (
+    "CAST(i.quantity * CAST(i.unit_price AS DECIMAL(18, 2)) "
+    "* (100 - coalesce(i.discount_percent, 0)) / 100 AS DECIMAL(18, 2))"
+)
+
+
+def dq_reports(
+    con: duckdb.DuckDBPyConnection, *, by_partition: bool = False
+) -> list[Report]:
+    """Rejects per entity and reason (optionally per partition) and their business impact."""
+    if by_partition:
+        rejects = _report(
+            con,
+            "Rejects by partition",
+            f"SELECT entity, _partition_date AS partition_date, reject_reason, count(*) AS rows "
+            f"FROM ({_rejects_union(', _partition_date')}) GROUP BY ALL ORDER BY ALL",
+        )
+    else:
+        rejects = _report(
+            con,
+            "Rejects",
+            f"SELECT entity, reject_reason, count(*) AS rows FROM ({_rejects_union()}) "
+            "GROUP BY ALL ORDER BY entity, rows DESC, reject_reason",
+        )
+    accounting = _report(
+        con,
+        "Row accounting (last staging build): raw = clean + rejected + duplicates",
+        """
+        SELECT table_name, rows_in AS raw_rows, rows_out AS clean, rows_rejected AS rejected,
+               rows_duplicate AS duplicates,
+               rows_in = rows_out + rows_rejected + rows_duplicate AS balanced
+        FROM meta.run_tables
+        WHERE layer = 'staging' AND run_id = (
+            SELECT max(run_id) FROM meta.run_tables WHERE layer = 'staging')
+        ORDER BY table_name
+        """,
+    )
+    impact = _report(
+        con,
+        "Business impact: completed orders and revenue excluded by rejects",
+        f"""
+        SELECT 'orders' AS entity, reject_reason,
+               count(*) AS completed_orders,
+               CAST(sum(CAST(total_amount AS DECIMAL(18, 2))) AS DECIMAL(18, 2)) AS order_value
+        FROM staging.orders_rejects
+        WHERE lower(trim(order_status)) = 'completed'
+        GROUP BY ALL
+        UNION ALL
+        SELECT 'order_items', i.reject_reason, count(DISTINCT i.order_id), sum({_LINE_VALUE})
+        FROM staging.order_items_rejects AS i
+        WHERE i.order_id IN (SELECT order_id FROM staging.orders WHERE order_status = 'completed')
+           OR i.order_id IN (SELECT order_id FROM staging.orders_rejects
+                             WHERE lower(trim(order_status)) = 'completed')
+        GROUP BY ALL
+        ORDER BY entity DESC, order_value DESC NULLS LAST, reject_reason
+        """,
+    )
+    return [rejects, accounting, impact]

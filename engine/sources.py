@@ -1,0 +1,163 @@
+"""Partition discovery: find, validate and fingerprint the Parquet files of each table.
+
+Two layouts are accepted: `<table>/<YYYY-MM-DD>/*.parquet` (what `etl generate` and the
+classic pipeline write) and Hive-style `<table>/date=YYYY-MM-DD/*.parquet`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from engine import contracts
+from engine.errors import ContractError, SourceError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from pathlib import Path
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """One Parquet file of one table's partition."""
+
+    table: str
+    path: Path
+    """Absolute path, as DuckDB reads it."""
+    relative: str
+    """POSIX path relative to the data directory: the file's identity in the ledger."""
+    partition_date: dt.date
+    size: int
+
+
+def scan_partitions(
+    data_dir: Path, tables: Sequence[str] = contracts.ENTITIES
+) -> dict[str, list[SourceFile]]:
+    """List every table's partition files, sorted by (partition date, path)."""
+    if not data_dir.is_dir():
+        msg = (
+            f"{data_dir}: data directory not found; create it with "
+            f'"etl generate --out {data_dir}" or pass --data-dir'
+        )
+        raise SourceError(msg, path=str(data_dir))
+    root = data_dir.resolve()
+    found = {table: _scan_table(root, table) for table in tables}
+    if not any(found.values()):
+        msg = (
+            f"{data_dir}: no Parquet files under {', '.join(tables)}; "
+            f'generate data with "etl generate --out {data_dir}"'
+        )
+        raise SourceError(msg, path=str(data_dir))
+    for table, files in found.items():
+        if not files:
+            msg = f"{data_dir}/{table}: no partitions found; every table needs at least one <YYYY-MM-DD>/*.parquet file"
+            raise SourceError(msg, path=str(data_dir / table))
+    return found
+
+
+def _scan_table(root: Path, table: str) -> list[SourceFile]:
+    table_dir = root / table
+    if not table_dir.is_dir():
+        return []
+    files = []
+    for folder in sorted(table_dir.iterdir()):
+        if folder.name.startswith(".") or not folder.is_dir():
+            continue
+        partition = _partition_date(folder, root)
+        for path in sorted(folder.glob("*.parquet")):
+            if path.name.startswith("."):  # half-written temp files of a writer
+                continue
+            files.append(
+                SourceFile(
+                    table=table,
+                    path=path,
+                    relative=path.relative_to(root).as_posix(),
+                    partition_date=partition,
+                    size=path.stat().st_size,
+                )
+            )
+    files.sort(key=lambda f: (f.partition_date, f.relative))
+    return files
+
+
+def _partition_date(folder: Path, root: Path) -> dt.date:
+    text = folder.name.removeprefix("date=")
+    if _ISO_DATE.fullmatch(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    rel = folder.relative_to(root).as_posix()
+    msg = f"{rel}: partition folder name is not a date; expected YYYY-MM-DD or date=YYYY-MM-DD"
+    raise SourceError(msg, path=str(folder))
+
+
+def hash_files(
+    files: Iterable[SourceFile], *, threads: int | None = None
+) -> dict[str, str]:
+    """SHA-256 of each file's bytes, keyed by relative path (hashlib releases the GIL)."""
+
+    def digest(file: SourceFile) -> tuple[str, str]:
+        with file.path.open("rb") as handle:
+            return file.relative, hashlib.file_digest(handle, "sha256").hexdigest()
+
+    with ThreadPoolExecutor(max_workers=threads or os.cpu_count() or 2) as pool:
+        return dict(pool.map(digest, files))
+
+
+def check_files(files: Sequence[SourceFile], *, threads: int | None = None) -> None:
+    """Fail on the first unreadable file or column that breaks the raw contract."""
+    with ThreadPoolExecutor(max_workers=threads or os.cpu_count() or 2) as pool:
+        for _ in pool.map(_check_file, files):
+            pass
+
+
+def _check_file(file: SourceFile) -> None:
+    try:
+        schema = pq.read_schema(file.path)
+    except (OSError, pa.ArrowException) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        msg = f"{file.relative}: not a readable Parquet file ({reason}); regenerate or remove it"
+        raise SourceError(msg, path=file.relative) from exc
+    expected = contracts.arrow_schema(f"raw.{file.table}")
+    for field in expected:
+        if field.name in contracts.LINEAGE_COLUMNS:
+            continue
+        index = schema.get_field_index(field.name)
+        if index < 0:
+            msg = (
+                f'{file.relative}: column "{field.name}" missing; '
+                f'regenerate with "etl generate" or fix the file'
+            )
+            raise ContractError(
+                msg, table=file.table, column=field.name, path=file.relative
+            )
+        actual = schema.field(index).type
+        if not _compatible(actual, field.type):
+            msg = (
+                f'{file.relative}: column "{field.name}" is {actual}, expected {field.type}; '
+                f"fix the file or regenerate it"
+            )
+            raise ContractError(
+                msg, table=file.table, column=field.name, path=file.relative
+            )
+
+
+def _compatible(actual: pa.DataType, expected: pa.DataType) -> bool:
+    """Same type, any string flavour for strings, or an all-null column."""
+    if actual == expected or pa.types.is_null(actual):
+        return True
+    strings = (pa.types.is_string, pa.types.is_large_string, pa.types.is_string_view)
+    return any(check(expected) for check in strings) and any(
+        check(actual) for check in strings
+    )

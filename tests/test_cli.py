@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import json
+
+import duckdb
+
+from engine.cli import cli
+
+
+def test_setup_creates_every_schema_and_is_idempotent(runner, warehouse_path):
+    for _ in range(2):
+        result = runner.invoke(cli, ["setup", "--warehouse", str(warehouse_path)])
+        assert result.exit_code == 0, result.output
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    schemas = {
+        r[0]
+        for r in con.sql("SELECT DISTINCT schema_name FROM duckdb_tables()").fetchall()
+    }
+    con.close()
+    assert schemas == {"raw", "staging", "prod", "meta"}
+
+
+def test_run_on_a_missing_data_dir_is_one_line_error(runner, tmp_path, warehouse_path):
+    missing = tmp_path / "nowhere"
+    result = runner.invoke(
+        cli,
+        ["run", "--data-dir", str(missing), "--warehouse", str(warehouse_path), "-q"],
+    )
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f'Error: {missing}: data directory not found; create it with "etl generate --out {missing}" '
+        "or pass --data-dir\n"
+    )
+
+
+def test_failed_run_is_logged_as_failed(runner, tmp_path, warehouse_path):
+    runner.invoke(
+        cli,
+        [
+            "run",
+            "--data-dir",
+            str(tmp_path / "none"),
+            "--warehouse",
+            str(warehouse_path),
+            "-q",
+        ],
+    )
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    rows = con.sql("SELECT status, error FROM meta.runs").fetchall()
+    con.close()
+    assert len(rows) == 1
+    assert rows[0][0] == "failed"
+    assert "data directory not found" in rows[0][1]
+
+
+def test_debug_shows_the_traceback(runner, tmp_path, warehouse_path):
+    from engine.errors import SourceError
+
+    result = runner.invoke(
+        cli,
+        [
+            "run",
+            "--debug",
+            "--data-dir",
+            str(tmp_path / "none"),
+            "--warehouse",
+            str(warehouse_path),
+        ],
+    )
+    assert isinstance(result.exception, SourceError)
+
+
+def test_bad_layer_is_a_usage_error(runner):
+    result = runner.invoke(cli, ["run", "--layers", "raw,gold"])
+    assert result.exit_code == 2
+    assert "choose from raw, staging, prod" in result.stderr
+
+
+def test_query_without_a_warehouse(runner, tmp_path):
+    missing = tmp_path / "none.duckdb"
+    result = runner.invoke(cli, ["query", "SELECT 1", "--warehouse", str(missing)])
+    assert result.exit_code == 1
+    assert (
+        result.stderr
+        == f'Error: {missing}: no warehouse here yet; build it with "etl run" or pass --warehouse\n'
+    )
+
+
+def test_query_formats_and_errors(runner, warehouse_path):
+    runner.invoke(cli, ["setup", "--warehouse", str(warehouse_path)])
+    sql = "SELECT 1 AS n, 'a' AS s, 2.50::DECIMAL(10,2) AS m"
+    table = runner.invoke(cli, ["query", sql, "--warehouse", str(warehouse_path)])
+    assert table.exit_code == 0
+    assert table.output.splitlines() == ["n  s     m", "-  -  ----", "1  a  2.50"]
+    csv = runner.invoke(
+        cli, ["query", sql, "--warehouse", str(warehouse_path), "--format", "csv"]
+    )
+    assert csv.output == "n,s,m\n1,a,2.50\n"
+    js = runner.invoke(
+        cli, ["query", sql, "--warehouse", str(warehouse_path), "--format", "json"]
+    )
+    assert json.loads(js.output) == [{"n": 1, "s": "a", "m": "2.50"}]
+    bad = runner.invoke(cli, ["query", "SELEC 1", "--warehouse", str(warehouse_path)])
+    assert bad.exit_code == 1
+    assert bad.stderr.startswith("Error: query failed: Parser Error: syntax error")
+    assert bad.stderr.count("\n") == 1
+
+
+def test_query_cannot_write(runner, warehouse_path):
+    runner.invoke(cli, ["setup", "--warehouse", str(warehouse_path)])
+    result = runner.invoke(
+        cli, ["query", "DELETE FROM meta.runs", "--warehouse", str(warehouse_path)]
+    )
+    assert result.exit_code == 1
+    assert "read-only" in result.stderr
+
+
+def test_second_writer_is_refused(runner, warehouse_path, small_dir):
+    runner.invoke(cli, ["setup", "--warehouse", str(warehouse_path)])
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(30)",
+            str(warehouse_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        result = runner.invoke(
+            cli,
+            [
+                "run",
+                "--data-dir",
+                str(small_dir),
+                "--warehouse",
+                str(warehouse_path),
+                "-q",
+            ],
+        )
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {warehouse_path}: the warehouse is in use by another etl process; wait for it to finish and retry\n"
+    )
