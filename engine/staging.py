@@ -97,10 +97,18 @@ def _ordered(raw: pl.LazyFrame, entity: str) -> pl.LazyFrame:
     return contracts.conform(raw, f"raw.{entity}").sort(by, nulls_last=True)
 
 
-def _exact_copy(entity: str) -> pl.Expr:
-    """A row with a key, equal in every source column to an earlier row (nulls equal)."""
+def _exact_copy(entity: str, *within: pl.Expr) -> pl.Expr:
+    """A row with a key, equal in every source column to an earlier row (nulls equal).
+
+    ``within`` expressions must be equal too, so copies are only found inside their
+    groups (a struct field rather than ``.over``, which misbehaved here in Polars 2.1).
+    """
     key = pl.col(KEYS[entity])
-    return key.is_not_null() & ~pl.struct(_source_columns(entity)).is_first_distinct()
+    fields = [
+        *_source_columns(entity),
+        *(e.alias(f"_within_{i}") for i, e in enumerate(within)),
+    ]
+    return key.is_not_null() & ~pl.struct(fields).is_first_distinct()
 
 
 def clean_customers(raw: pl.LazyFrame) -> pl.LazyFrame:
@@ -149,11 +157,14 @@ def clean_products(raw: pl.LazyFrame) -> pl.LazyFrame:
     superseded = pl.col("product_id").is_not_null() & (
         pl.col("_partition_date") < latest
     )
+    # Copies are looked for among the latest rows only: the latest snapshot is
+    # usually identical to older ones, and must not count as a copy of them.
+    copy = _exact_copy("products", superseded)
     price, cost = pl.col("price"), pl.col("cost")
     frame = judge_rows(
         frame,
         "products",
-        superseded | _exact_copy("products"),
+        superseded | copy,
         {
             "null_product_id": pl.col("product_id").is_null(),
             "null_product_name": staged_field("product_name").is_null(),

@@ -392,6 +392,18 @@ def test_products_latest_snapshot_wins_and_older_ones_count_as_duplicates():
     assert result.duplicates == 2
 
 
+def test_products_unchanged_daily_snapshots_keep_every_product():
+    # The latest snapshot is identical to the older ones; it is still the winner,
+    # not a copy of them (regression: only one product survived a year of snapshots).
+    days = ["2024-03-01", "2024-03-02", "2024-03-03"]
+    result = products_of(
+        [{"product_id": pid, "_partition_date": day} for day in days for pid in (10, 11, 12)]
+    )
+    assert result.clean["product_id"].to_list() == [10, 11, 12]
+    assert result.clean["_partition_date"].to_list() == [dt.date(2024, 3, 3)] * 3
+    assert result.duplicates == 6
+
+
 def test_products_invalid_latest_snapshot_is_not_replaced_by_an_older_one():
     result = products_of(
         [
