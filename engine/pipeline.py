@@ -125,7 +125,6 @@ def _build_raw(
         run_id=summary.run_id,
         ingested_at=summary.started_at,
         full_refresh=settings.full_refresh,
-        threads=settings.threads,
         progress=progress,
     )
     summary.raw_files = results

@@ -50,7 +50,6 @@ def ingest_raw(
     run_id: str,
     ingested_at: dt.datetime,
     full_refresh: bool = False,
-    threads: int | None = None,
     progress: Progress | None = None,
 ) -> dict[str, RawResult]:
     """Ingest new and changed files of every table; call inside a transaction."""
@@ -58,7 +57,7 @@ def ingest_raw(
     found = sources.scan_partitions(data_dir)
     every_file = [file for files in found.values() for file in files]
     progress.start("raw: fingerprint files", total=len(every_file))
-    hashes = sources.hash_files(every_file, threads=threads)
+    hashes = sources.hash_files(every_file)
     progress.done(f"{len(every_file):,} files")
     ledger = {
         (table, path): digest
@@ -75,9 +74,7 @@ def ingest_raw(
         ]
         for table, files in found.items()
     }
-    sources.check_files(
-        [file for files in todo.values() for file in files], threads=threads
-    )
+    sources.check_files(file for files in todo.values() for file in files)
 
     results = {}
     for table, files in found.items():
@@ -167,8 +164,8 @@ def _append(
     )
     con.register("_manifest", manifest)
     try:
-        # union_by_name: files of other writers may order columns differently or add
-        # extras (a pandas index); the contract's columns are picked by name.
+        # read_parquet binds columns by name, so files of other writers may order
+        # them differently or add extras (a pandas index); check_files vetted types.
         con.execute(
             f"""
             INSERT INTO raw.{table}
@@ -178,7 +175,7 @@ def _append(
                    m.partition_date AS _partition_date,
                    $ingested_at AS _ingested_at
             FROM read_parquet($paths, filename = true, file_row_number = true,
-                              hive_partitioning = false, union_by_name = true) AS r
+                              hive_partitioning = false) AS r
             JOIN _manifest AS m ON r.filename = m.path
             """,
             {"paths": manifest["path"].to_pylist(), "ingested_at": ingested_at},
