@@ -151,3 +151,111 @@ def test_second_writer_is_refused(runner, warehouse_path, small_dir):
     assert result.stderr == (
         f"Error: {warehouse_path}: the warehouse is in use by another etl process; wait for it to finish and retry\n"
     )
+
+
+def test_generate_run_status_dq_query_end_to_end(runner, tmp_path):
+    data, wh = tmp_path / "data", tmp_path / "w.duckdb"
+    gen = runner.invoke(
+        cli,
+        [
+            "generate",
+            "--out",
+            str(data),
+            "--days",
+            "5",
+            "--scale",
+            "0.2",
+            "--seed",
+            "1",
+        ],
+    )
+    assert gen.exit_code == 0, gen.stdout
+    assert gen.stdout.splitlines()[-1] == f"20 files in {data}"
+    assert "generate" in gen.stderr  # progress goes to stderr
+
+    run = runner.invoke(cli, ["run", "--data-dir", str(data), "--warehouse", str(wh)])
+    assert run.exit_code == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0].split() == [
+        "table",
+        "rows_in",
+        "rows_out",
+        "rejected",
+        "duplicates",
+        "seconds",
+    ]
+    assert [line.split()[0] for line in lines[2:15]] == [
+        "raw.customers",
+        "raw.products",
+        "raw.orders",
+        "raw.order_items",
+        "staging.customers",
+        "staging.products",
+        "staging.orders",
+        "staging.order_items",
+        "prod.customer_metrics",
+        "prod.daily_category_metrics",
+        "prod.daily_product_metrics",
+        "prod.daily_sales",
+        "prod.monthly_sales",
+    ]
+    assert (
+        lines[-1].startswith("run ")
+        and " succeeded, as of 2025-01-05: raw " in lines[-1]
+    )
+    assert "raw.orders" in run.stderr and "staging: clean" in run.stderr
+
+    quiet = runner.invoke(
+        cli, ["run", "--data-dir", str(data), "--warehouse", str(wh), "-q"]
+    )
+    assert quiet.exit_code == 0
+    assert quiet.stdout == quiet.stderr == ""
+
+    status = runner.invoke(cli, ["status", "--warehouse", str(wh), "--format", "json"])
+    payload = json.loads(status.stdout)
+    tables = {row["table_name"]: row for row in payload["Tables"]}
+    assert tables["raw.orders"]["partitions"] == 5
+    assert [r["status"] for r in payload["Last runs"]] == ["succeeded", "succeeded"]
+
+    dq = runner.invoke(cli, ["dq", "--warehouse", str(wh), "--format", "json"])
+    reports = json.loads(dq.stdout)
+    accounting = reports[
+        "Row accounting (last staging build): raw = clean + rejected + duplicates"
+    ]
+    assert [row["balanced"] for row in accounting] == [True] * 4
+    rejects = reports["Rejects"]
+    con = duckdb.connect(str(wh), read_only=True)
+    ((total,),) = con.sql(
+        "SELECT (SELECT count(*) FROM staging.customers_rejects) + (SELECT count(*) FROM staging.products_rejects)"
+        " + (SELECT count(*) FROM staging.orders_rejects) + (SELECT count(*) FROM staging.order_items_rejects)"
+    ).fetchall()
+    con.close()
+    assert sum(r["rows"] for r in rejects) == total > 0
+    impact = reports[
+        "Business impact: completed orders and revenue excluded by rejects"
+    ]
+    assert {r["entity"] for r in impact} == {"orders", "order_items"}
+
+    by_partition = runner.invoke(
+        cli, ["dq", "--warehouse", str(wh), "--by-partition", "--format", "csv"]
+    )
+    assert (
+        by_partition.stdout.splitlines()[0]
+        == "entity,partition_date,reject_reason,rows"
+    )
+
+    top = runner.invoke(
+        cli,
+        [
+            "query",
+            "SELECT order_date, total_revenue FROM prod.daily_sales ORDER BY order_date",
+            "--warehouse",
+            str(wh),
+            "--format",
+            "csv",
+        ],
+    )
+    assert top.stdout.splitlines()[0] == "order_date,total_revenue"
+    assert top.stdout.splitlines()[1].startswith(
+        "2025-01-02,"
+    )  # orders start on the second day

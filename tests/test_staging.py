@@ -397,7 +397,11 @@ def test_products_unchanged_daily_snapshots_keep_every_product():
     # not a copy of them (regression: only one product survived a year of snapshots).
     days = ["2024-03-01", "2024-03-02", "2024-03-03"]
     result = products_of(
-        [{"product_id": pid, "_partition_date": day} for day in days for pid in (10, 11, 12)]
+        [
+            {"product_id": pid, "_partition_date": day}
+            for day in days
+            for pid in (10, 11, 12)
+        ]
     )
     assert result.clean["product_id"].to_list() == [10, 11, 12]
     assert result.clean["_partition_date"].to_list() == [dt.date(2024, 3, 3)] * 3
