@@ -134,6 +134,18 @@ def data_dir_option(func: F) -> F:
     )(func)
 
 
+def pg_url_option(func: F) -> F:
+    return click.option(
+        "--pg-url",
+        default=None,
+        envvar="ETL_PG_URL",
+        show_envvar=True,
+        metavar="URL",
+        help="PostgreSQL target as a libpq URL (postgresql://user:pass@host:5432/db). "
+        "Without it everything stays in the DuckDB warehouse.",
+    )(func)
+
+
 def quiet_option(func: F) -> F:
     return click.option(
         "-q", "--quiet", is_flag=True, help="No progress and no summary; errors only."
@@ -317,21 +329,33 @@ def _dirt_rates(pairs: Sequence[str], *, clean: bool) -> Any:  # noqa: ANN401 - 
 
 @cli.command()
 @warehouse_option
+@pg_url_option
 @common_options
-def setup(warehouse: Path) -> None:
+def setup(warehouse: Path, pg_url: str | None) -> None:
     """Create the raw, staging, prod and meta schemas and their tables.
 
-    Applies the DDL in sql/ to the warehouse. Safe to run twice. `etl run` does this
-    by itself, so setup is only needed to prepare an empty warehouse.
+    Applies the DDL in sql/ to the DuckDB warehouse and, with --pg-url, to
+    PostgreSQL (plus its indexes and table comments). Safe to run twice. `etl run`
+    sets up the DuckDB warehouse by itself; a Postgres target needs setup once.
 
     \b
     Example:
         etl setup --warehouse /data/shop.duckdb
+        etl setup --pg-url postgresql://etl@localhost:5432/shop
     """
     from engine.warehouse import open_warehouse
 
     open_warehouse(warehouse).close()
     click.echo(f"{warehouse}: schemas raw, staging, prod and meta are ready", err=True)
+    if pg_url:
+        from engine.config import redact
+        from engine.postgres import PostgresTarget
+
+        with PostgresTarget(pg_url) as target:
+            target.setup()
+        click.echo(
+            f"{redact(pg_url)}: schemas raw, staging, prod and meta are ready", err=True
+        )
 
 
 def _parse_layers(
@@ -386,6 +410,7 @@ def _parse_layers(
     envvar="ETL_THREADS",
     help="Worker threads [default: all cores].",
 )
+@pg_url_option
 @quiet_option
 @common_options
 def run(
@@ -396,19 +421,24 @@ def run(
     as_of: dt.datetime | None,
     engine: str,
     threads: int | None,
+    pg_url: str | None,
     quiet: bool,
 ) -> None:
     """Build the warehouse: ingest raw files, clean into staging, aggregate into prod.
 
     Raw ingests only new or changed files (tracked by content hash in
     meta.ingested_files); staging and prod are rebuilt from all of raw. Each layer is
-    published atomically: a failed run leaves the previous tables intact.
+    published atomically: a failed run leaves the previous tables intact. With
+    --pg-url every layer built is also published to PostgreSQL (run `etl setup
+    --pg-url` once first): raw partitions incrementally, staging and prod as atomic
+    table swaps.
 
     \b
     Example:
         etl run                               # all layers from ./raw_data
         etl run --layers raw                  # only ingest new files
         etl run --full-refresh --as-of 2025-12-31
+        etl run --pg-url postgresql://etl@localhost:5432/shop
     """
     from engine.pipeline import run_pipeline
 
@@ -419,6 +449,7 @@ def run(
         as_of=as_of.date() if as_of else None,
         engine=engine,  # type: ignore[arg-type]
         threads=threads,
+        pg_url=pg_url,
     )
     summary = run_pipeline(settings, layers=layers, progress=_progress(quiet))  # type: ignore[arg-type]
     if quiet:
@@ -442,6 +473,14 @@ def run(
         )
     )
     layer_times = ", ".join(f"{k} {v:.2f} s" for k, v in summary.layer_seconds.items())
+    if summary.published:
+        from engine.config import redact
+
+        sent = ", ".join(
+            f"{p.layer} {p.rows:,} rows {p.seconds:.2f} s"
+            for p in summary.published.values()
+        )
+        click.echo(f"published to {redact(pg_url)}: {sent}")
     as_of_text = f", as of {summary.as_of}" if summary.as_of else ""
     click.echo(
         f"run {summary.run_id} {summary.status}{as_of_text}: {layer_times} -> {warehouse}"
@@ -450,9 +489,10 @@ def run(
 
 @cli.command()
 @warehouse_option
+@pg_url_option
 @format_option
 @common_options
-def status(warehouse: Path, fmt: str) -> None:
+def status(warehouse: Path, pg_url: str | None, fmt: str) -> None:
     """Show partitions and rows per table, and the last runs.
 
     \b
@@ -461,23 +501,21 @@ def status(warehouse: Path, fmt: str) -> None:
         etl status --format json
     """
     from engine.quality import status_reports
-    from engine.warehouse import open_warehouse
+    from engine.queryrun import open_reader
 
-    con = open_warehouse(warehouse, read_only=True)
-    try:
-        _print_reports(status_reports(con), fmt)
-    finally:
-        con.close()
+    with open_reader(warehouse, pg_url) as fetch:
+        _print_reports(status_reports(fetch), fmt)
 
 
 @cli.command()
 @warehouse_option
+@pg_url_option
 @click.option(
     "--by-partition", is_flag=True, help="Break rejects down by partition date."
 )
 @format_option
 @common_options
-def dq(warehouse: Path, by_partition: bool, fmt: str) -> None:
+def dq(warehouse: Path, pg_url: str | None, by_partition: bool, fmt: str) -> None:
     """Report data quality: rejects per entity and reason, and their business impact.
 
     Every row staging removed is in staging.<entity>_rejects with a reason code;
@@ -490,32 +528,32 @@ def dq(warehouse: Path, by_partition: bool, fmt: str) -> None:
         etl dq --by-partition --format csv > rejects.csv
     """
     from engine.quality import dq_reports
-    from engine.warehouse import open_warehouse
+    from engine.queryrun import open_reader
 
-    con = open_warehouse(warehouse, read_only=True)
-    try:
-        _print_reports(dq_reports(con, by_partition=by_partition), fmt)
-    finally:
-        con.close()
+    with open_reader(warehouse, pg_url) as fetch:
+        _print_reports(dq_reports(fetch, by_partition=by_partition), fmt)
 
 
 @cli.command()
 @click.argument("sql")
 @warehouse_option
+@pg_url_option
 @format_option
 @common_options
-def query(sql: str, warehouse: Path, fmt: str) -> None:
+def query(sql: str, warehouse: Path, pg_url: str | None, fmt: str) -> None:
     """Run a SQL query against the warehouse and print the result.
 
-    The warehouse is opened read-only; tables are raw.*, staging.*, prod.* and meta.*.
+    The warehouse (or, with --pg-url, the PostgreSQL target) is read-only here;
+    tables are raw.*, staging.*, prod.* and meta.*.
 
     \b
     Example:
         etl query "SELECT * FROM prod.daily_sales ORDER BY order_date DESC LIMIT 10"
         etl query "SELECT * FROM staging.customers_rejects" --format csv
     """
-    from engine.queryrun import run_query
+    from engine.queryrun import open_reader
     from engine.render import render
 
-    columns, rows = run_query(warehouse, sql)
+    with open_reader(warehouse, pg_url) as fetch:
+        columns, rows = fetch(sql)
     click.echo(render(columns, rows, fmt))  # type: ignore[arg-type]

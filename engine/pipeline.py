@@ -6,6 +6,7 @@ run-log rows, so the warehouse never holds half a layer or a log that disagrees 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import secrets
@@ -13,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from engine import contracts, raw, warehouse
+from engine import contracts, publish, raw, warehouse
 from engine.errors import EtlError, SourceError
 from engine.progress import NullProgress
 
@@ -25,7 +26,9 @@ if TYPE_CHECKING:
 
     from engine.config import Settings
     from engine.contracts import Layer
+    from engine.postgres import PostgresTarget
     from engine.progress import Progress
+    from engine.publish import Published
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +59,8 @@ class RunSummary:
     tables: list[TableStats] = field(default_factory=list)
     layer_seconds: dict[str, float] = field(default_factory=dict)
     raw_files: dict[str, raw.RawResult] = field(default_factory=dict)
+    published: dict[str, Published] = field(default_factory=dict)
+    """Per layer, what went to PostgreSQL (empty without --pg-url)."""
 
 
 def new_run_id(started_at: dt.datetime) -> str:
@@ -76,20 +81,54 @@ def run_pipeline(
     summary = RunSummary(
         run_id=new_run_id(started_at), started_at=started_at, layers=ordered
     )
-    con = warehouse.open_warehouse(settings.warehouse, threads=settings.threads)
-    try:
+    with contextlib.ExitStack() as stack:
+        # Postgres first: a server that is down, not set up or busy stops the run
+        # before anything changes anywhere.
+        target = None
+        if settings.pg_url:
+            target = stack.enter_context(_open_target(settings))
+            stack.enter_context(target.lock())
+        con = warehouse.open_warehouse(settings.warehouse, threads=settings.threads)
+        stack.callback(con.close)
         _start_run(con, summary)
         try:
-            _run_layers(con, settings, summary, progress)
+            _run_layers(con, settings, summary, progress, target)
         except BaseException as exc:
             summary.status = "failed"
             _finish_run(con, summary, error=_one_line(exc))
+            _record_remote(con, target, summary.run_id)
             raise
         summary.status = "succeeded"
         _finish_run(con, summary, error=None)
-    finally:
-        con.close()
+        _record_remote(con, target, summary.run_id)
     return summary
+
+
+def _open_target(settings: Settings) -> PostgresTarget:
+    from engine.postgres import PostgresTarget
+
+    assert settings.pg_url is not None
+    target = PostgresTarget(settings.pg_url, batch_rows=settings.batch_rows)
+    try:
+        target.check_setup()
+    except BaseException:
+        target.close()
+        raise
+    return target
+
+
+def _record_remote(
+    con: duckdb.DuckDBPyConnection, target: PostgresTarget | None, run_id: str
+) -> None:
+    if target is None:
+        return
+    try:
+        publish.record_run(con, target, run_id)
+    except EtlError:
+        # The run's own outcome matters more than its log copy; the warehouse has it.
+        logger.warning(
+            "could not copy run %s to the PostgreSQL run log", run_id, exc_info=True
+        )
 
 
 def _run_layers(
@@ -97,6 +136,7 @@ def _run_layers(
     settings: Settings,
     summary: RunSummary,
     progress: Progress,
+    target: PostgresTarget | None,
 ) -> None:
     staged: dict[str, pl.LazyFrame] | None = None
     for layer in summary.layers:
@@ -111,6 +151,10 @@ def _run_layers(
             summary.layer_seconds[layer] = time.perf_counter() - started
             summary.tables.extend(stats)
             _log_tables(con, summary.run_id, stats)
+        if target is not None:
+            summary.published[layer] = publish.publish_layer(
+                con, target, layer, batch_rows=settings.batch_rows, progress=progress
+            )
 
 
 def _build_raw(

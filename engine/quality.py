@@ -1,4 +1,8 @@
-"""What is in the warehouse and how clean it is: the reports behind `etl status` and `etl dq`."""
+"""What is in the warehouse and how clean it is: the reports behind `etl status` and `etl dq`.
+
+The SQL is the dialect DuckDB and PostgreSQL share, so the same reports run against the
+embedded warehouse and a Postgres target.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,10 @@ from typing import TYPE_CHECKING
 from engine import contracts
 
 if TYPE_CHECKING:
-    import duckdb
+    from collections.abc import Callable
+
+    Fetch = Callable[[str], tuple[list[str], list[tuple[object, ...]]]]
+    """Runs one query and returns its column names and rows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,14 +27,12 @@ class Report:
     rows: list[tuple[object, ...]]
 
 
-def _report(con: duckdb.DuckDBPyConnection, title: str, sql: str) -> Report:
-    relation = con.sql(sql)
-    return Report(title, list(relation.columns), relation.fetchall())
+def _report(fetch: Fetch, title: str, sql: str) -> Report:
+    columns, rows = fetch(sql)
+    return Report(title, columns, rows)
 
 
-def status_reports(
-    con: duckdb.DuckDBPyConnection, *, last_runs: int = 5
-) -> list[Report]:
+def status_reports(fetch: Fetch, *, last_runs: int = 5) -> list[Report]:
     """Partitions and rows per table, then the most recent runs."""
     parts = []
     for layer in contracts.LAYERS:
@@ -35,35 +40,32 @@ def status_reports(
             name = f"{layer}.{table}"
             if layer == "raw":
                 # From the ledger: a partition whose file holds no rows still counts.
+                ledger = f"FROM meta.ingested_files WHERE table_name = '{table}'"
                 stats = (
-                    "(SELECT count(DISTINCT partition_date) FROM meta.ingested_files "
-                    f"WHERE table_name = '{table}'), "
-                    "(SELECT min(partition_date) FROM meta.ingested_files "
-                    f"WHERE table_name = '{table}'), "
-                    "(SELECT max(partition_date) FROM meta.ingested_files "
-                    f"WHERE table_name = '{table}')"
+                    f"(SELECT count(DISTINCT partition_date) {ledger}), "
+                    f"(SELECT min(partition_date) {ledger}), "
+                    f"(SELECT max(partition_date) {ledger})"
                 )
             elif "_partition_date" in contracts.arrow_schema(name).names:
                 stats = "count(DISTINCT _partition_date), min(_partition_date), max(_partition_date)"
             else:
-                stats = "NULL::BIGINT, NULL::DATE, NULL::DATE"
+                stats = "CAST(NULL AS BIGINT), CAST(NULL AS DATE), CAST(NULL AS DATE)"
             parts.append(
-                f"SELECT '{name}' AS table_name, count(*) AS rows, {stats} FROM {name}"
+                f"SELECT {len(parts)} AS n, '{name}' AS table_name, count(*) AS rows, {stats} FROM {name}"
             )
     tables = _report(
-        con,
+        fetch,
         "Tables",
         "SELECT table_name, rows, partitions, first_partition, last_partition FROM ("
         + " UNION ALL ".join(parts)
-        + ") AS t(table_name, rows, partitions, first_partition, last_partition)",
+        + ") AS t(n, table_name, rows, partitions, first_partition, last_partition) ORDER BY n",
     )
     runs = _report(
-        con,
+        fetch,
         "Last runs",
         f"""
-        SELECT r.run_id, r.status, r.layers,
-               strftime(r.started_at, '%Y-%m-%d %H:%M:%S') AS started_utc,
-               round(epoch(r.finished_at) - epoch(r.started_at), 2) AS seconds,
+        SELECT r.run_id, r.status, r.layers, r.started_at,
+               round(CAST(extract(epoch FROM r.finished_at - r.started_at) AS NUMERIC), 2) AS seconds,
                coalesce(t.raw_rows_in, 0) AS raw_rows_in,
                coalesce(t.rejected, 0) AS rejected,
                r.error
@@ -73,7 +75,7 @@ def status_reports(
                    sum(rows_in) FILTER (WHERE layer = 'raw') AS raw_rows_in,
                    sum(rows_rejected) AS rejected
             FROM meta.run_tables GROUP BY run_id
-        ) AS t USING (run_id)
+        ) AS t ON t.run_id = r.run_id
         ORDER BY r.started_at DESC LIMIT {int(last_runs)}
         """,
     )
@@ -95,26 +97,25 @@ _LINE_VALUE = (
 )
 
 
-def dq_reports(
-    con: duckdb.DuckDBPyConnection, *, by_partition: bool = False
-) -> list[Report]:
+def dq_reports(fetch: Fetch, *, by_partition: bool = False) -> list[Report]:
     """Rejects per entity and reason (optionally per partition) and their business impact."""
     if by_partition:
         rejects = _report(
-            con,
+            fetch,
             "Rejects by partition",
-            f"SELECT entity, _partition_date AS partition_date, reject_reason, count(*) AS rows "
-            f"FROM ({_rejects_union(', _partition_date')}) GROUP BY ALL ORDER BY ALL",
+            "SELECT entity, _partition_date AS partition_date, reject_reason, count(*) AS rows "
+            f"FROM ({_rejects_union(', _partition_date')}) AS r "
+            "GROUP BY entity, _partition_date, reject_reason ORDER BY 1, 2, 3",
         )
     else:
         rejects = _report(
-            con,
+            fetch,
             "Rejects",
-            f"SELECT entity, reject_reason, count(*) AS rows FROM ({_rejects_union()}) "
-            "GROUP BY ALL ORDER BY entity, rows DESC, reject_reason",
+            f"SELECT entity, reject_reason, count(*) AS rows FROM ({_rejects_union()}) AS r "
+            "GROUP BY entity, reject_reason ORDER BY entity, rows DESC, reject_reason",
         )
     accounting = _report(
-        con,
+        fetch,
         "Row accounting (last staging build): raw = clean + rejected + duplicates",
         """
         SELECT table_name, rows_in AS raw_rows, rows_out AS clean, rows_rejected AS rejected,
@@ -127,22 +128,24 @@ def dq_reports(
         """,
     )
     impact = _report(
-        con,
+        fetch,
         "Business impact: completed orders and revenue excluded by rejects",
         f"""
-        SELECT 'orders' AS entity, reject_reason,
-               count(*) AS completed_orders,
-               CAST(sum(CAST(total_amount AS DECIMAL(18, 2))) AS DECIMAL(18, 2)) AS order_value
-        FROM staging.orders_rejects
-        WHERE lower(trim(order_status)) = 'completed'
-        GROUP BY ALL
-        UNION ALL
-        SELECT 'order_items', i.reject_reason, count(DISTINCT i.order_id), sum({_LINE_VALUE})
-        FROM staging.order_items_rejects AS i
-        WHERE i.order_id IN (SELECT order_id FROM staging.orders WHERE order_status = 'completed')
-           OR i.order_id IN (SELECT order_id FROM staging.orders_rejects
-                             WHERE lower(trim(order_status)) = 'completed')
-        GROUP BY ALL
+        SELECT * FROM (
+            SELECT 'orders' AS entity, reject_reason,
+                   count(*) AS completed_orders,
+                   CAST(sum(CAST(total_amount AS DECIMAL(18, 2))) AS DECIMAL(18, 2)) AS order_value
+            FROM staging.orders_rejects
+            WHERE lower(trim(order_status)) = 'completed'
+            GROUP BY reject_reason
+            UNION ALL
+            SELECT 'order_items', i.reject_reason, count(DISTINCT i.order_id), sum({_LINE_VALUE})
+            FROM staging.order_items_rejects AS i
+            WHERE i.order_id IN (SELECT order_id FROM staging.orders WHERE order_status = 'completed')
+               OR i.order_id IN (SELECT order_id FROM staging.orders_rejects
+                                 WHERE lower(trim(order_status)) = 'completed')
+            GROUP BY i.reject_reason
+        ) AS impact
         ORDER BY entity DESC, order_value DESC NULLS LAST, reject_reason
         """,
     )

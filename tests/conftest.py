@@ -5,6 +5,8 @@ import datetime as dt
 import pytest
 from click.testing import CliRunner
 
+pytest_plugins = ["tests.pg_server"]
+
 
 @pytest.fixture
 def warehouse_path(tmp_path):

@@ -199,11 +199,10 @@ def test_generate_run_status_dq_query_end_to_end(runner, tmp_path):
         "prod.daily_sales",
         "prod.monthly_sales",
     ]
-    assert (
-        lines[-1].startswith("run ")
-        and " succeeded, as of 2025-01-05: raw " in lines[-1]
-    )
-    assert "raw.orders" in run.stderr and "staging: clean" in run.stderr
+    assert lines[-1].startswith("run ")
+    assert " succeeded, as of 2025-01-05: raw " in lines[-1]
+    assert "raw.orders" in run.stderr
+    assert "staging: clean" in run.stderr
 
     quiet = runner.invoke(
         cli, ["run", "--data-dir", str(data), "--warehouse", str(wh), "-q"]

@@ -1,0 +1,203 @@
+"""Stream Arrow batches into PostgreSQL and prove the load.
+
+Rows and exact money sums are counted on the way out and compared with what the
+server stored.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import decimal
+from typing import TYPE_CHECKING, Final
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from engine import contracts
+from engine.errors import ContractError, SinkError
+from engine.postgres_session import DriverError, execute, quote, translate
+
+if TYPE_CHECKING:
+    import datetime as dt
+    import threading
+    from collections.abc import Iterator
+
+    from adbc_driver_manager.dbapi import Connection
+
+# Wide enough that summing millions of NUMERIC(15,2) values never rounds.
+_EXACT: Final = decimal.Context(prec=80)
+_ZERO: Final = decimal.Decimal(0)
+FileKey = tuple[str, "dt.date"]
+
+
+class LoadAborted(Exception):
+    """Another table of the same publish failed; this load stops early."""
+
+
+@dataclasses.dataclass
+class Tally:
+    """What was sent: rows, the exact sum of every decimal column, rows per file."""
+
+    table: str
+    decimals: tuple[str, ...]
+    by_file: bool
+    rows: int = 0
+    sums: dict[str, decimal.Decimal] = dataclasses.field(default_factory=dict)
+    files: collections.Counter[FileKey] = dataclasses.field(
+        default_factory=collections.Counter
+    )
+    error: BaseException | None = None
+    """Why the stream stopped, re-raised instead of the driver's wrapped message."""
+
+    def add(self, batch: pa.RecordBatch) -> None:
+        self.rows += batch.num_rows
+        for name in self.decimals:
+            value = pc.sum(batch.column(name)).as_py()
+            if value is not None:
+                self.sums[name] = _EXACT.add(self.sums.get(name, _ZERO), value)
+        if self.by_file:
+            keys = ["_source_file", "_partition_date"]
+            grouped = (
+                pa.Table.from_batches([batch.select(keys)])
+                .group_by(keys)
+                .aggregate([([], "count_all")])
+            )
+            for row in grouped.to_pylist():
+                self.files[row["_source_file"], row["_partition_date"]] += row[
+                    "count_all"
+                ]
+
+
+def conform(
+    reader: pa.RecordBatchReader,
+    table: str,
+    batch_rows: int,
+    *,
+    by_file: bool = False,
+    abort: threading.Event | None = None,
+) -> tuple[pa.RecordBatchReader, Tally]:
+    """Cast a stream to the table's contract schema and tally it as it is read."""
+    schema = contracts.arrow_schema(table)
+    _check_names(reader.schema, schema, table)
+    decimals = tuple(f.name for f in schema if pa.types.is_decimal(f.type))
+    tally = Tally(table=table, decimals=decimals, by_file=by_file)
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        try:
+            for batch in reader:
+                for offset in range(0, batch.num_rows, batch_rows):
+                    _stop_if(abort, table)
+                    piece = _cast(batch.slice(offset, batch_rows), schema, table)
+                    tally.add(piece)
+                    yield piece
+        except Exception as exc:
+            tally.error = exc
+            raise
+
+    return pa.RecordBatchReader.from_batches(schema, batches()), tally
+
+
+def _stop_if(abort: threading.Event | None, table: str) -> None:
+    if abort is not None and abort.is_set():
+        raise LoadAborted(table)
+
+
+def _check_names(got: pa.Schema, schema: pa.Schema, table: str) -> None:
+    missing = [name for name in schema.names if name not in got.names]
+    extra = [name for name in got.names if name not in schema.names]
+    if missing or extra:
+        column = (missing or extra)[0]
+        problem = "lacks" if missing else "has a column not in sql/:"
+        msg = f'{table}: the data {problem} column "{column}"; rebuild the layer or fix its contract in sql/'
+        raise ContractError(msg, table=table, column=column)
+
+
+def _cast(batch: pa.RecordBatch, schema: pa.Schema, table: str) -> pa.RecordBatch:
+    """ADBC never casts, so every column must arrive with the exact column type."""
+    arrays = []
+    for field in schema:
+        column = batch.column(field.name)
+        if column.type != field.type:
+            column = _cast_column(column, field, table)
+        arrays.append(column)
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _cast_column(column: pa.Array, field: pa.Field, table: str) -> pa.Array:
+    # A float would be rounded silently on its way to NUMERIC (1.005 -> 1.00).
+    if pa.types.is_decimal(field.type) and pa.types.is_floating(column.type):
+        msg = f'{table}: column "{field.name}" arrives as {column.type}, money must be {field.type}; cast it to a decimal in the layer'
+        raise ContractError(msg, table=table, column=field.name)
+    try:
+        return column.cast(field.type)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as exc:
+        reason = str(exc).splitlines()[0]
+        msg = f'{table}: column "{field.name}" is {column.type}, cannot be sent as {field.type} ({reason}); fix the layer or its contract in sql/'
+        raise ContractError(msg, table=table, column=field.name) from exc
+
+
+def ingest(
+    conn: Connection,
+    url: str,
+    stream: pa.RecordBatchReader,
+    tally: Tally,
+    target: tuple[str, str],
+) -> None:
+    """Append the stream to target (schema, table) in the open transaction."""
+    try:
+        with conn.cursor() as cur:
+            sent = cur.adbc_ingest(
+                target[1], stream, mode="append", db_schema_name=target[0]
+            )
+    except DriverError as exc:
+        if tally.error is not None:
+            raise tally.error from exc
+        raise translate(exc, url, table=tally.table, action="load rows") from exc
+    # -1 means the driver did not count; the verification query still does.
+    if sent not in (-1, tally.rows):
+        msg = f"{tally.table}: the driver reports {sent:,} rows loaded but {tally.rows:,} were sent; rolled back"
+        raise SinkError(msg, table=tally.table)
+
+
+def verify(
+    conn: Connection,
+    tally: Tally,
+    target: tuple[str, str],
+    files: list[str] | None = None,
+    dates: list[dt.date] | None = None,
+) -> None:
+    """Compare count(*) and sum(col) in PostgreSQL with what was sent.
+
+    With `files`, only those files' rows are counted, one count per file.
+    """
+    sums = "".join(f", sum({quote(c)})::text" for c in tally.decimals)
+    if files is None:
+        rows = execute(conn, f"SELECT NULL, NULL, count(*){sums} FROM {quote(*target)}")
+    else:
+        rows = execute(
+            conn,
+            f"SELECT _source_file, _partition_date, count(*){sums} FROM {quote(*target)} "
+            "WHERE _partition_date = ANY($1) AND _source_file = ANY($2) GROUP BY 1, 2",
+            [dates, files],
+        )
+    table = tally.table
+    stored = sum(int(row[2]) for row in rows)
+    if stored != tally.rows:
+        msg = f"{table}: {tally.rows:,} rows were sent but PostgreSQL holds {stored:,}; rolled back, run again"
+        raise SinkError(msg, table=table)
+    for i, name in enumerate(tally.decimals, start=3):
+        got = _ZERO
+        for row in rows:
+            if row[i] is not None:
+                got = _EXACT.add(got, decimal.Decimal(str(row[i])))
+        want = tally.sums.get(name, _ZERO)
+        if _EXACT.compare(got, want) != 0:
+            msg = f'{table}: column "{name}" sums to {got} in PostgreSQL but {want} was sent (NUMERIC corrupted by the driver?); rolled back, check adbc-driver-postgresql'
+            raise SinkError(msg, table=table)
+    if files is not None:
+        held = {(str(r[0]), r[1]): int(r[2]) for r in rows}
+        for key in set(held) | set(tally.files):
+            if held.get(key, 0) != tally.files.get(key, 0):
+                msg = f"{table}: file {key[0]} ({key[1]}): {tally.files.get(key, 0):,} rows sent, PostgreSQL holds {held.get(key, 0):,}; rolled back"
+                raise SinkError(msg, table=table)

@@ -1,0 +1,157 @@
+"""Incremental sync of one raw table: only files whose content hash changed move.
+
+The warehouse's ingest ledger is the truth; this database's raw.<table> and
+meta.ingested_files are made to match it in one transaction per table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import TYPE_CHECKING, Final
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from engine.errors import ContractError, SinkError
+from engine.postgres_load import Tally, conform, ingest, verify
+from engine.postgres_session import execute, quote, translated
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Callable, Mapping, Sequence
+
+    from adbc_driver_manager.dbapi import Connection
+
+LEDGER: Final = "meta.ingested_files"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SyncResult:
+    """What sync_raw changed in one raw table."""
+
+    table: str
+    added: tuple[str, ...] = ()
+    """Source files loaded for the first time."""
+    changed: tuple[str, ...] = ()
+    """Source files whose content hash changed: their rows were replaced."""
+    removed: tuple[str, ...] = ()
+    """Source files no longer in the warehouse: their rows were deleted."""
+    rows_loaded: int = 0
+    rows_deleted: int = 0
+    seconds: float = 0.0
+
+    @property
+    def current(self) -> bool:
+        """True when the table was already up to date and nothing was sent."""
+        return not (self.added or self.changed or self.removed)
+
+
+def read_ledger(ledger: pa.Table, name: str, batch_rows: int) -> pa.Table:
+    """The warehouse's ledger rows for raw.<name>, cast to meta.ingested_files."""
+    stream, _ = conform(ledger.to_reader(), LEDGER, batch_rows)
+    table = stream.read_all()
+    names = set(pc.unique(table["table_name"]).to_pylist())
+    if names - {name}:
+        msg = f'raw.{name}: the ledger passed to sync_raw has rows for table_name {sorted(names - {name})}; pass only rows with table_name "{name}"'
+        raise ContractError(msg, table=f"raw.{name}", column="table_name")
+    if len(pc.unique(table["source_file"])) != table.num_rows:
+        msg = f"raw.{name}: the ledger lists a source_file twice; fix meta.ingested_files in the warehouse"
+        raise ContractError(msg, table=f"raw.{name}", column="source_file")
+    return table
+
+
+def sync_table(
+    conn: Connection,
+    url: str,
+    name: str,
+    ledger: pa.Table,
+    fetch: Callable[[Sequence[str]], pa.RecordBatchReader],
+    batch_rows: int,
+) -> SyncResult:
+    started = time.perf_counter()
+    table = f"raw.{name}"
+    wanted: dict[str, tuple[str, dt.date, int]] = {
+        row["source_file"]: (
+            row["content_hash"],
+            row["partition_date"],
+            row["row_count"],
+        )
+        for row in ledger.select(
+            ["source_file", "content_hash", "partition_date", "row_count"]
+        ).to_pylist()
+    }
+    with translated(url, LEDGER, "read the ledger"):
+        here: dict[str, tuple[str, dt.date]] = {
+            source: (digest, day)
+            for source, digest, day in execute(
+                conn,
+                f"SELECT source_file, content_hash, partition_date FROM {LEDGER} "
+                "WHERE table_name = $1",
+                [name],
+            )
+        }
+    fetched = sorted(f for f in wanted if f not in here or here[f][0] != wanted[f][0])
+    removed = tuple(sorted(set(here) - set(wanted)))
+    stale = sorted({f for f in fetched if f in here} | set(removed))
+    if not fetched and not removed:
+        return SyncResult(name, seconds=time.perf_counter() - started)
+    dates = sorted({here[f][1] for f in stale} | {wanted[f][1] for f in fetched})
+    deleted = 0
+    with translated(url, table, "delete replaced files"):
+        if stale:
+            # The BRIN index on _partition_date finds a file's rows without a full scan.
+            deleted = execute(
+                conn,
+                f"WITH gone AS (DELETE FROM {quote('raw', name)} WHERE _partition_date = ANY($1) "
+                "AND _source_file = ANY($2) RETURNING 1) SELECT count(*) FROM gone",
+                [dates, stale],
+            )[0][0]
+            execute(
+                conn,
+                f"DELETE FROM {LEDGER} WHERE table_name = $1 AND source_file = ANY($2)",
+                [name, stale],
+            )
+    tally = Tally(table=table, decimals=(), by_file=True)
+    if fetched:
+        with fetch(fetched) as reader:
+            stream, tally = conform(reader, table, batch_rows, by_file=True)
+            ingest(conn, url, stream, tally, ("raw", name))
+        _check_files(tally, wanted, fetched)
+        rows = ledger.filter(pc.is_in(ledger["source_file"], pa.array(fetched)))
+        stream, ledger_tally = conform(rows.to_reader(), LEDGER, batch_rows)
+        ingest(conn, url, stream, ledger_tally, ("meta", "ingested_files"))
+    with translated(url, table, "verify the load"):
+        verify(conn, tally, ("raw", name), sorted(set(stale) | set(fetched)), dates)
+        listed = execute(
+            conn, f"SELECT count(*) FROM {LEDGER} WHERE table_name = $1", [name]
+        )[0][0]
+        if listed != len(wanted):
+            msg = f"{table}: the ledger here lists {listed:,} files after the sync, the warehouse {len(wanted):,}; rolled back"
+            raise SinkError(msg, table=table)
+        conn.commit()
+    return SyncResult(
+        name,
+        added=tuple(f for f in fetched if f not in here),
+        changed=tuple(f for f in fetched if f in here),
+        removed=removed,
+        rows_loaded=tally.rows,
+        rows_deleted=int(deleted),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _check_files(
+    tally: Tally, wanted: Mapping[str, tuple[str, dt.date, int]], fetched: Sequence[str]
+) -> None:
+    """Every fetched row belongs to a requested file, on its ledger date and count."""
+    asked = set(fetched)
+    for (source, day), count in tally.files.items():
+        if source not in asked or day != wanted[source][1]:
+            msg = f"{tally.table}: fetch returned {count:,} rows of {source} dated {day}, which was not asked for with that date; rolled back"
+            raise SinkError(msg, table=tally.table)
+    for source in fetched:
+        sent = tally.files.get((source, wanted[source][1]), 0)
+        if sent != wanted[source][2]:
+            msg = f"{tally.table}: {source}: the warehouse ledger says {wanted[source][2]:,} rows but fetch returned {sent:,}; rolled back, rebuild raw in the warehouse"
+            raise SinkError(msg, table=tally.table)
