@@ -6,6 +6,7 @@ run-log rows, so the warehouse never holds half a layer or a log that disagrees 
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import datetime as dt
 import logging
@@ -139,22 +140,41 @@ def _run_layers(
     target: PostgresTarget | None,
 ) -> None:
     staged: dict[str, pl.LazyFrame] | None = None
-    for layer in summary.layers:
-        started = time.perf_counter()
-        with warehouse.transaction(con):
-            if layer == "raw":
-                stats = _build_raw(con, settings, summary, progress)
-            elif layer == "staging":
-                stats, staged = _build_staging(con, progress)
-            else:
-                stats = _build_prod(con, settings, summary, staged, progress)
-            summary.layer_seconds[layer] = time.perf_counter() - started
-            summary.tables.extend(stats)
-            _log_tables(con, summary.run_id, stats)
-        if target is not None:
-            summary.published[layer] = publish.publish_layer(
-                con, target, layer, batch_rows=settings.batch_rows, progress=progress
-            )
+    # Publishing a layer to Postgres overlaps with building the next one: the copy
+    # is mostly server work, and the next layer reads the warehouse, not the target.
+    with concurrent.futures.ThreadPoolExecutor(1, "etl-publish") as publisher:
+        pending: tuple[str, concurrent.futures.Future[Published]] | None = None
+        for layer in summary.layers:
+            started = time.perf_counter()
+            with warehouse.transaction(con):
+                if layer == "raw":
+                    stats = _build_raw(con, settings, summary, progress)
+                elif layer == "staging":
+                    stats, staged = _build_staging(con, progress)
+                else:
+                    stats = _build_prod(con, settings, summary, staged, progress)
+                summary.layer_seconds[layer] = time.perf_counter() - started
+                summary.tables.extend(stats)
+                _log_tables(con, summary.run_id, stats)
+            if target is not None:
+                _await_publish(pending, summary, progress)
+                job = publish.publish_layer, con, target, layer, settings.batch_rows
+                pending = layer, publisher.submit(*job)
+        _await_publish(pending, summary, progress)
+
+
+def _await_publish(
+    pending: tuple[str, concurrent.futures.Future[Published]] | None,
+    summary: RunSummary,
+    progress: Progress,
+) -> None:
+    if pending is None:
+        return
+    layer, future = pending
+    progress.start(f"postgres: {layer}")
+    published = future.result()
+    summary.published[layer] = published
+    progress.done(f"{published.rows:,} rows published in {published.seconds:.2f} s")
 
 
 def _build_raw(

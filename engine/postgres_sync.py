@@ -1,4 +1,4 @@
-"""Incremental sync of one raw table: only files whose content hash changed move.
+"""Incremental sync of one raw table: only files whose content or ingest run changed move.
 
 The warehouse's ingest ledger is the truth; this database's raw.<table> and
 meta.ingested_files are made to match it in one transaction per table.
@@ -71,22 +71,25 @@ def sync_table(
 ) -> SyncResult:
     started = time.perf_counter()
     table = f"raw.{name}"
-    wanted: dict[str, tuple[str, dt.date, int]] = {
+    # A file moves when its content or the run that ingested it differs: a
+    # re-ingest (--full-refresh, a new warehouse) changes _ingested_at, and the
+    # target must hold the warehouse's rows exactly.
+    wanted: dict[str, tuple[tuple[str, str], dt.date, int]] = {
         row["source_file"]: (
-            row["content_hash"],
+            (row["content_hash"], row["run_id"]),
             row["partition_date"],
             row["row_count"],
         )
         for row in ledger.select(
-            ["source_file", "content_hash", "partition_date", "row_count"]
+            ["source_file", "content_hash", "run_id", "partition_date", "row_count"]
         ).to_pylist()
     }
     with translated(url, LEDGER, "read the ledger"):
-        here: dict[str, tuple[str, dt.date]] = {
-            source: (digest, day)
-            for source, digest, day in execute(
+        here: dict[str, tuple[tuple[str, str], dt.date]] = {
+            source: ((digest, run_id), day)
+            for source, digest, run_id, day in execute(
                 conn,
-                f"SELECT source_file, content_hash, partition_date FROM {LEDGER} "
+                f"SELECT source_file, content_hash, run_id, partition_date FROM {LEDGER} "
                 "WHERE table_name = $1",
                 [name],
             )

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from engine.postgres import PostgresTarget
-    from engine.progress import Progress
 
 logger = logging.getLogger(__name__)
 
@@ -41,12 +40,9 @@ def publish_layer(
     con: duckdb.DuckDBPyConnection,
     target: PostgresTarget,
     layer: str,
-    *,
     batch_rows: int,
-    progress: Progress,
 ) -> Published:
     """Make the target's copy of `layer` equal the warehouse's, atomically per table."""
-    progress.start(f"postgres: {layer}")
     started = time.perf_counter()
     if layer == "raw":
         results = target.sync_raw_tables(
@@ -56,9 +52,6 @@ def publish_layer(
             }
         )
         rows = sum(r.rows_loaded for r in results.values())
-        note = (
-            "current" if all(r.current for r in results.values()) else f"{rows:,} rows"
-        )
     else:
         sent = target.replace_tables(
             layer,  # type: ignore[arg-type]
@@ -68,9 +61,7 @@ def publish_layer(
             },
         )
         rows = sum(sent.values())
-        note = f"{rows:,} rows in {len(sent)} tables"
     seconds = time.perf_counter() - started
-    progress.done(note)
     logger.info(
         "published %s rows -> postgres %s in %.2f s", f"{rows:,}", layer, seconds
     )

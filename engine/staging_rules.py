@@ -96,13 +96,15 @@ def title_case(text: pl.Expr) -> pl.Expr:
 
     Polars' own ``str.to_titlecase`` also starts a word after a digit ("3Rd"), so
     the rule is spelled out as split / capitalize / join, which SQL can mirror.
+    A letter whose capital is several characters ('ß' -> 'SS', 'ﬁ' -> 'FI') is
+    kept as it is: SQL engines map one character to one, so they cannot agree.
     """
     out = text.str.to_lowercase()
     first, rest = pl.element().str.slice(0, 1), pl.element().str.slice(1)
+    upper = first.str.to_uppercase()
+    capital = pl.when(upper.str.len_chars() == 1).then(upper).otherwise(first)
     for sep in TITLE_BREAKS:
-        out = (
-            out.str.split(sep).list.eval(first.str.to_uppercase() + rest).list.join(sep)
-        )
+        out = out.str.split(sep).list.eval(capital + rest).list.join(sep)
     return out
 
 

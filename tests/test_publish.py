@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import signal
@@ -261,3 +262,20 @@ def test_killed_publish_then_rerun_equals_a_clean_run(
         assert dupes == [(0,)]
     statuses = run_sql(pg_ready, "SELECT status FROM meta.runs")
     assert ("succeeded",) in statuses
+
+
+def test_full_refresh_and_a_new_warehouse_republish_raw(
+    pg_ready, generated_dir, tmp_path
+):
+    settings = Settings(
+        data_dir=generated_dir, warehouse=tmp_path / "w.duckdb", pg_url=pg_ready
+    )
+    run_pipeline(settings)
+    refreshed = run_pipeline(dataclasses.replace(settings, full_refresh=True))
+    assert refreshed.published["raw"].rows > 0
+    assert_same(duck_contents(settings.warehouse), pg_contents(pg_ready))
+    fresh = Settings(
+        data_dir=generated_dir, warehouse=tmp_path / "other.duckdb", pg_url=pg_ready
+    )
+    run_pipeline(fresh)
+    assert_same(duck_contents(fresh.warehouse), pg_contents(pg_ready))
