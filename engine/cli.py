@@ -535,22 +535,44 @@ def dq(warehouse: Path, pg_url: str | None, by_partition: bool, fmt: str) -> Non
 
 
 @cli.command()
-@click.argument("sql")
+@click.argument("sql", required=False)
+@click.option(
+    "--list", "list_names", is_flag=True, help="List the named queries and exit."
+)
 @warehouse_option
 @pg_url_option
 @format_option
 @common_options
-def query(sql: str, warehouse: Path, pg_url: str | None, fmt: str) -> None:
-    """Run a SQL query against the warehouse and print the result.
+def query(
+    sql: str | None, list_names: bool, warehouse: Path, pg_url: str | None, fmt: str
+) -> None:
+    """Run SQL, or a named query, against the warehouse and print the result.
 
-    The warehouse (or, with --pg-url, the PostgreSQL target) is read-only here;
-    tables are raw.*, staging.*, prod.* and meta.*.
+    SQL is either a statement or the name of a query in queries/analytics (see
+    --list). The warehouse (or, with --pg-url, the PostgreSQL target) is read-only
+    here; tables are raw.*, staging.*, prod.* and meta.*.
 
     \b
     Example:
-        etl query "SELECT * FROM prod.daily_sales ORDER BY order_date DESC LIMIT 10"
+        etl query --list
+        etl query top_products
+        etl query daily_sales_latest --pg-url postgresql://etl@localhost/shop
         etl query "SELECT * FROM staging.customers_rejects" --format csv
     """
+    from queries.analytics import describe, named_queries
+
+    named = named_queries()
+    if list_names:
+        from engine.render import render
+
+        rows = [(name, describe(path)) for name, path in named.items()]
+        click.echo(render(["name", "description"], rows, fmt))  # type: ignore[arg-type]
+        return
+    if not sql:
+        msg = "give a SQL statement or a query name (etl query --list shows the names)"
+        raise click.UsageError(msg)
+    if sql in named:
+        sql = named[sql].read_text()
     from engine.queryrun import open_reader
     from engine.render import render
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from engine import contracts
+from queries.analytics import named_queries
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -89,14 +90,6 @@ def _rejects_union(extra: str = "") -> str:
     )
 
 
-# Line value as delivered, in exact decimals; rows rejected for a bad quantity or
-# discount show the value the source claimed.
-_LINE_VALUE = (
-    "CAST(i.quantity * CAST(i.unit_price AS DECIMAL(18, 2)) "
-    "* (100 - coalesce(i.discount_percent, 0)) / 100 AS DECIMAL(18, 2))"
-)
-
-
 def dq_reports(fetch: Fetch, *, by_partition: bool = False) -> list[Report]:
     """Rejects per entity and reason (optionally per partition) and their business impact."""
     if by_partition:
@@ -130,23 +123,6 @@ def dq_reports(fetch: Fetch, *, by_partition: bool = False) -> list[Report]:
     impact = _report(
         fetch,
         "Business impact: completed orders and revenue excluded by rejects",
-        f"""
-        SELECT * FROM (
-            SELECT 'orders' AS entity, reject_reason,
-                   count(*) AS completed_orders,
-                   CAST(sum(CAST(total_amount AS DECIMAL(18, 2))) AS DECIMAL(18, 2)) AS order_value
-            FROM staging.orders_rejects
-            WHERE lower(trim(order_status)) = 'completed'
-            GROUP BY reject_reason
-            UNION ALL
-            SELECT 'order_items', i.reject_reason, count(DISTINCT i.order_id), sum({_LINE_VALUE})
-            FROM staging.order_items_rejects AS i
-            WHERE i.order_id IN (SELECT order_id FROM staging.orders WHERE order_status = 'completed')
-               OR i.order_id IN (SELECT order_id FROM staging.orders_rejects
-                                 WHERE lower(trim(order_status)) = 'completed')
-            GROUP BY i.reject_reason
-        ) AS impact
-        ORDER BY entity DESC, order_value DESC NULLS LAST, reject_reason
-        """,
+        named_queries()["dq_impact"].read_text(),
     )
     return [rejects, accounting, impact]

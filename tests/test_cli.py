@@ -258,3 +258,34 @@ def test_generate_run_status_dq_query_end_to_end(runner, tmp_path):
     assert top.stdout.splitlines()[1].startswith(
         "2025-01-02,"
     )  # orders start on the second day
+
+
+def test_named_queries_are_listed_and_run(runner, built_warehouse):
+    listed = runner.invoke(cli, ["query", "--list", "--format", "csv"])
+    names = [line.split(",")[0] for line in listed.stdout.splitlines()[1:]]
+    assert {
+        "customers_sample",
+        "daily_sales_latest",
+        "top_products",
+        "category_revenue_by_month",
+        "top_customers",
+        "dq_impact",
+    } <= set(names)
+    top = runner.invoke(
+        cli,
+        [
+            "query",
+            "top_products",
+            "--warehouse",
+            str(built_warehouse),
+            "--format",
+            "json",
+        ],
+    )
+    rows = json.loads(top.stdout)
+    assert len(rows) == 10
+    revenues = [float(r["revenue"]) for r in rows]
+    assert revenues == sorted(revenues, reverse=True)
+    missing = runner.invoke(cli, ["query", "--warehouse", str(built_warehouse)])
+    assert missing.exit_code == 2
+    assert "etl query --list" in missing.stderr

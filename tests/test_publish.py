@@ -279,3 +279,29 @@ def test_full_refresh_and_a_new_warehouse_republish_raw(
     )
     run_pipeline(fresh)
     assert_same(duck_contents(fresh.warehouse), pg_contents(pg_ready))
+
+
+def test_named_queries_agree_on_both_targets(runner, pg_ready, generated_dir, tmp_path):
+    from queries.analytics import named_queries
+
+    wh = str(tmp_path / "w.duckdb")
+    run_pipeline(
+        Settings(
+            data_dir=generated_dir, warehouse=tmp_path / "w.duckdb", pg_url=pg_ready
+        )
+    )
+    assert len(named_queries()) >= 6
+    for name in named_queries():
+        local = runner.invoke(
+            cli, ["query", name, "--warehouse", wh, "--format", "json"]
+        )
+        remote = runner.invoke(
+            cli, ["query", name, "--pg-url", pg_ready, "--format", "json"]
+        )
+        assert local.exit_code == remote.exit_code == 0, (
+            name,
+            local.output,
+            remote.output,
+        )
+        assert local.stdout == remote.stdout, name
+        assert local.stdout.strip() != "[]", name
