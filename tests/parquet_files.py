@@ -7,50 +7,14 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from engine.generate import SCHEMAS
+
 if TYPE_CHECKING:
     import datetime as dt
     from pathlib import Path
 
-SOURCE_SCHEMAS = {
-    "customers": pa.schema(
-        [
-            ("customer_id", pa.int64()),
-            ("customer_name", pa.string()),
-            ("email", pa.string()),
-            ("country", pa.string()),
-            ("signup_date", pa.date32()),
-            ("customer_segment", pa.string()),
-        ]
-    ),
-    "products": pa.schema(
-        [
-            ("product_id", pa.int64()),
-            ("product_name", pa.string()),
-            ("category", pa.string()),
-            ("price", pa.float64()),
-            ("cost", pa.float64()),
-        ]
-    ),
-    "orders": pa.schema(
-        [
-            ("order_id", pa.int64()),
-            ("customer_id", pa.int64()),
-            ("order_date", pa.date32()),
-            ("order_status", pa.string()),
-            ("total_amount", pa.float64()),
-        ]
-    ),
-    "order_items": pa.schema(
-        [
-            ("order_item_id", pa.int64()),
-            ("order_id", pa.int64()),
-            ("product_id", pa.int64()),
-            ("quantity", pa.int64()),
-            ("unit_price", pa.float64()),
-            ("discount_percent", pa.int64()),
-        ]
-    ),
-}
+# The generator's Arrow types are the source contract of the classic pipeline.
+SOURCE_SCHEMAS = SCHEMAS
 
 
 def sample_rows(table: str, day: dt.date, n: int = 2, start: int = 1) -> list[dict]:
