@@ -401,7 +401,7 @@ def _parse_layers(
     show_default=True,
     envvar="ETL_ENGINE",
     show_envvar=True,
-    help="Which implementation builds prod.",
+    help="Which implementation builds staging and prod: Polars, or the DuckDB SQL twins.",
 )
 @click.option(
     "--threads",

@@ -150,7 +150,7 @@ def _run_layers(
                 if layer == "raw":
                     stats = _build_raw(con, settings, summary, progress)
                 elif layer == "staging":
-                    stats, staged = _build_staging(con, progress)
+                    stats, staged = _build_staging(con, settings, progress)
                 else:
                     stats = _build_prod(con, settings, summary, staged, progress)
                 summary.layer_seconds[layer] = time.perf_counter() - started
@@ -201,17 +201,25 @@ def _build_raw(
 
 
 def _build_staging(
-    con: duckdb.DuckDBPyConnection, progress: Progress
+    con: duckdb.DuckDBPyConnection, settings: Settings, progress: Progress
 ) -> tuple[list[TableStats], dict[str, pl.LazyFrame]]:
-    from engine import staging
-
-    raw_frames = {e: warehouse.read_table(con, f"raw.{e}") for e in contracts.ENTITIES}
-    if all(frame.height == 0 for frame in raw_frames.values()):
+    raw_rows = {e: warehouse.count_rows(con, f"raw.{e}") for e in contracts.ENTITIES}
+    if not any(raw_rows.values()):
         msg = 'raw layer is empty; ingest files first with "etl run" (or --layers raw)'
         raise SourceError(msg)
-    progress.start("staging: clean", total=len(contracts.ENTITIES))
+    progress.start(f"staging: clean ({settings.engine})", total=len(contracts.ENTITIES))
     started = time.perf_counter()
-    results = staging.build_staging({e: f.lazy() for e, f in raw_frames.items()})
+    if settings.engine == "duckdb":
+        from engine.staging_sql import build_staging_sql
+
+        results = build_staging_sql(con)
+    else:
+        from engine.staging import build_staging
+
+        raw_frames = {
+            e: warehouse.read_table(con, f"raw.{e}").lazy() for e in contracts.ENTITIES
+        }
+        results = build_staging(raw_frames)
     seconds = time.perf_counter() - started
     progress.done(f"{sum(r.clean.height for r in results.values()):,} clean rows")
     progress.start("staging: publish", total=len(results))
@@ -225,7 +233,7 @@ def _build_staging(
         TableStats(
             "staging",
             f"staging.{entity}",
-            rows_in=raw_frames[entity].height,
+            rows_in=raw_rows[entity],
             rows_out=result.clean.height,
             rows_rejected=result.rejects.height,
             rows_duplicate=result.duplicates,
