@@ -579,3 +579,31 @@ def query(
     with open_reader(warehouse, pg_url) as fetch:
         columns, rows = fetch(sql)
     click.echo(render(columns, rows, fmt))  # type: ignore[arg-type]
+
+
+@cli.command(
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False}
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def bench(args: tuple[str, ...]) -> None:
+    """Benchmark the engine against the classic pandas pipeline and the COPY floor.
+
+    Runs `python -m benchmarks` with the same arguments (see `etl bench -- --help`):
+    each case in its own process, one warm-up then K runs, results appended to
+    benchmarks/results/benchmarks.csv and summarized as a Markdown table. Needs a
+    source checkout and, for the classic baseline, the `bench` extra
+    (pip install -e '.[bench]').
+
+    \b
+    Example:
+        etl bench --cases generator,rebuild_duckdb --scale 1 --repeat 3
+        etl bench --scale 1 --scale 10 --pg-url postgresql://postgres@localhost/postgres
+    """
+    try:
+        from benchmarks.__main__ import main
+    except ModuleNotFoundError as exc:
+        msg = f"the benchmarks need a source checkout and the bench extra ({exc}); run pip install -e '.[bench]' in the repository"
+        raise click.ClickException(msg) from exc
+    code = main(list(args))
+    if code:
+        raise click.exceptions.Exit(code)

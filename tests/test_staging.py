@@ -879,16 +879,3 @@ def test_raw_frame_with_a_missing_column_is_a_contract_error():
     frame = raw_frame("customers", [{}]).drop("email")
     with pytest.raises(ContractError, match="email"):
         clean_customers(frame).collect()
-
-
-@pytest.mark.parametrize("seed", [1, 2, 3, 4])
-def test_repeated_lineage_still_gives_one_answer(seed):
-    rows = [
-        {"customer_name": name, "_source_file": "customers/x.parquet", "_source_row": 0}
-        for name in ("Zed", "Amy", "Bob")
-    ]
-    frame = raw_frame("customers", rows).collect()
-    shuffled = frame.sample(fraction=1.0, shuffle=True, seed=seed).lazy()
-    result = split_verdicts(clean_customers(shuffled), "customers")
-    assert one_value(result.clean, "customer_name") == "Amy"
-    assert result.rejects["customer_name"].to_list() == ["Bob", "Zed"]

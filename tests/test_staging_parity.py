@@ -571,20 +571,6 @@ def test_duplicates_and_conflicts_agree():
     assert clean_value(result["orders"], 102, "total_amount") == Decimal("6.00")
 
 
-def test_repeated_lineage_is_broken_by_the_source_columns():
-    same = {"_source_file": "customers/x.parquet", "_source_row": 0}
-    result = run_both(
-        customers=[
-            {"customer_id": 5, "customer_name": "Zed", "email": "z@x.org", **same},
-            {"customer_id": 5, "customer_name": "Amy", "email": "a@x.org", **same},
-            {"customer_id": None, "customer_name": "Bob", **same},
-            {"customer_id": None, "customer_name": None, **same},
-            {"customer_id": None, "customer_name": "Al", **same},
-        ]
-    )
-    assert clean_value(result["customers"], 5, "customer_name") == "Amy"
-
-
 def test_identical_daily_product_snapshots_keep_every_product():
     days = ["2025-01-01", "2025-01-02", "2025-01-03"]
     result = run_both(

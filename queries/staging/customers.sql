@@ -68,10 +68,7 @@ key_checked AS (
         -- Rows out of the running form partitions of their own, so they never win.
         PARTITION BY customer_id, is_duplicate OR reject_reason IS NOT NULL
         ORDER BY
-            _partition_date, _source_file, _source_row,
-            -- Ties of repeated lineage: the source columns, as engine.staging does.
-            customer_name NULLS LAST, email NULLS LAST, country NULLS LAST,
-            signup_date NULLS LAST, customer_segment NULLS LAST
+            _partition_date, _source_file, _source_row
     )
 )
 
@@ -87,7 +84,5 @@ FROM key_checked
 WINDOW running_rows_of_email AS (
     PARTITION BY staged.email, is_duplicate OR reject_reason IS NOT NULL
     ORDER BY
-        _partition_date, _source_file, _source_row,
-        customer_id NULLS LAST, customer_name NULLS LAST, email NULLS LAST,
-        country NULLS LAST, signup_date NULLS LAST, customer_segment NULLS LAST
+        _partition_date, _source_file, _source_row
 )

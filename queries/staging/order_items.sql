@@ -77,10 +77,7 @@ key_checked AS (
         -- Rows out of the running form partitions of their own, so they never win.
         PARTITION BY order_item_id, is_duplicate OR reject_reason IS NOT NULL
         ORDER BY
-            _partition_date, _source_file, _source_row,
-            -- Ties of repeated lineage: the source columns, as engine.staging does.
-            order_id NULLS LAST, product_id NULLS LAST, quantity NULLS LAST,
-            unit_price NULLS LAST, discount_percent NULLS LAST
+            _partition_date, _source_file, _source_row
     )
 ),
 

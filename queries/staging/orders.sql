@@ -73,10 +73,7 @@ key_checked AS (
         -- Rows out of the running form partitions of their own, so they never win.
         PARTITION BY order_id, is_duplicate OR reject_reason IS NOT NULL
         ORDER BY
-            _partition_date, _source_file, _source_row,
-            -- Ties of repeated lineage: the source columns, as engine.staging does.
-            customer_id NULLS LAST, order_date NULLS LAST, order_status NULLS LAST,
-            total_amount NULLS LAST
+            _partition_date, _source_file, _source_row
     )
 ),
 

@@ -85,7 +85,5 @@ WINDOW running_rows_of_key AS (
     -- Rows out of the running form partitions of their own, so they never win.
     PARTITION BY product_id, is_duplicate OR reject_reason IS NOT NULL
     ORDER BY
-        _partition_date, _source_file, _source_row,
-        -- Ties of repeated lineage: the source columns, as engine.staging does.
-        product_name NULLS LAST, category NULLS LAST, price NULLS LAST, cost NULLS LAST
+        _partition_date, _source_file, _source_row
 )

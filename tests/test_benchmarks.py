@@ -1,0 +1,241 @@
+from __future__ import annotations
+
+import csv
+import dataclasses
+import os
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from benchmarks.__main__ import main
+from benchmarks.cases import CheckFailed
+from benchmarks.compare import check_tables, prod_tables, staging_tables
+from benchmarks.runner import CSV_HEADER
+
+ENTITIES = ("customers", "products", "orders", "order_items")
+TINY = ["--scale", "0.05", "--days", "3", "--repeat", "1", "--no-warmup"]
+
+
+def read_csv(path):
+    with path.open(newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def test_harness_smoke_generator_and_rebuild_duckdb(tmp_path, capsys):
+    code = main(["--cases", "generator,rebuild_duckdb", *TINY, "--out", str(tmp_path)])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    header, *rows = read_csv(tmp_path / "benchmarks.csv")
+    assert tuple(header) == CSV_HEADER
+    assert sorted((r[1], r[2], r[3]) for r in rows) == [
+        ("generator", "etl", "parquet"),
+        ("rebuild_duckdb", "duckdb", "duckdb"),
+        ("rebuild_duckdb", "polars", "duckdb"),
+    ]
+    assert all(float(r[7]) > 0 and float(r[9]) > 0 and int(r[5]) > 0 for r in rows)
+    assert "| case | engine | target | scale | rows | K | median s |" in out
+    assert "| generator | etl | parquet | 0.05 |" in out
+    assert "DuckDB engine / Polars engine time" in out
+
+    # A second session appends rows under the same single header.
+    assert main(["--cases", "generator", *TINY, "--out", str(tmp_path)]) == 0
+    lines = read_csv(tmp_path / "benchmarks.csv")
+    assert [line[0] for line in lines].count("timestamp") == 1
+    assert len(lines) == 1 + 4
+
+
+def test_harness_rejects_unknown_cases(tmp_path, capsys):
+    assert main(["--cases", "nope", "--out", str(tmp_path)]) == 2
+    assert "unknown case(s) nope" in capsys.readouterr().err
+
+
+def test_a_one_cent_difference_fails_the_check(built_warehouse):
+    def tampered(table):
+        con = duckdb.connect(str(built_warehouse), read_only=True)
+        try:
+            data = con.sql(f"SELECT * FROM {table}").to_arrow_table()
+        finally:
+            con.close()
+        if table == "prod.daily_sales":
+            revenue = data["total_revenue"].to_pylist()
+            revenue[0] += revenue[0].__class__("0.01")
+            index = data.column_names.index("total_revenue")
+            data = data.set_column(
+                index, "total_revenue", pa.array(revenue, data.schema[index].type)
+            )
+        return data
+
+    check_tables(built_warehouse, tampered, ["prod.monthly_sales"], "same")
+    with pytest.raises(CheckFailed, match=r"prod\.daily_sales: .* 1 rows not in"):
+        check_tables(built_warehouse, tampered, prod_tables(), "tampered")
+
+
+def _reference_frames(warehouse):
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        raw = {e: con.sql(f"SELECT * FROM raw.{e}").to_arrow_table() for e in ENTITIES}
+        ((as_of,),) = con.sql("SELECT max(as_of) FROM meta.runs").fetchall()
+    finally:
+        con.close()
+    return raw, as_of
+
+
+def _as_arrow(frames):
+    def read(table):
+        frame = frames[table]
+        clean = frame.astype(object).where(frame.notna(), None)
+        return pa.Table.from_pandas(clean, preserve_index=False)
+
+    return read
+
+
+def test_classic_cleaning_equals_the_engine_staging(built_warehouse):
+    pytest.importorskip("pandas", reason="the classic baseline needs the bench extra")
+    from benchmarks.classic.staging import build_staging
+
+    raw, _ = _reference_frames(built_warehouse)
+    staged = build_staging({e: t.to_pandas() for e, t in raw.items()})
+
+    frames = {}
+    for entity, result in staged.items():
+        frames[f"staging.{entity}"] = result.clean
+        frames[f"staging.{entity}_rejects"] = result.rejects
+    check_tables(built_warehouse, _as_arrow(frames), staging_tables(), "classic")
+    con = duckdb.connect(str(built_warehouse), read_only=True)
+    try:
+        duplicates = dict(
+            con.sql(
+                "SELECT table_name, rows_duplicate FROM meta.run_tables "
+                "WHERE layer = 'staging'"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    assert {f"staging.{e}": r.duplicates for e, r in staged.items()} == duplicates
+
+
+def test_classic_aggregation_equals_the_engine_prod(built_warehouse):
+    pytest.importorskip("pandas", reason="the classic baseline needs the bench extra")
+    from benchmarks.classic.aggregate import build_prod
+    from benchmarks.classic.staging import build_staging
+
+    raw, as_of = _reference_frames(built_warehouse)
+    staged = build_staging({e: t.to_pandas() for e, t in raw.items()})
+    prod = build_prod({e: s.clean for e, s in staged.items()}, as_of=as_of)
+
+    frames = {f"prod.{name}": frame for name, frame in prod.items()}
+    check_tables(built_warehouse, _as_arrow(frames), prod_tables(), "classic")
+
+
+def test_classic_value_functions_follow_the_documented_examples():
+    pytest.importorskip("pandas", reason="the classic baseline needs the bench extra")
+    from decimal import Decimal
+
+    from benchmarks.classic import rules
+
+    names = {
+        "o'brien-smith": "O'Brien-Smith",
+        "JOHN MCDONALD": "John Mcdonald",
+        "mary 3rd": "Mary 3rd",
+        "ÉMILE": "Émile",
+        "McCarthy": "McCarthy",
+        "Jane Doe PhD": "Jane Doe PhD",
+        "   ": None,
+        " ada\u00a0 lovelace\t": "Ada Lovelace",
+    }
+    assert {k: rules.standardize_name(k) for k in names} == names
+    money = {
+        19.99: "19.99",
+        0.29: "0.29",
+        0.125: "0.13",
+        -0.125: "-0.13",
+        2.675: "2.68",
+    }
+    assert {k: str(rules.to_money(k)) for k in money} == money
+    assert rules.to_money(1.005) == Decimal("1.00")
+    assert rules.normalize_email(" Ada@X.COM ") == "ada@x.com"
+    assert rules.trim("\x1cx\x1c") == "\x1cx\x1c"  # not Unicode White_Space
+
+
+@pytest.mark.postgres
+def test_harness_postgres_cases_check_equal(tmp_path, capsys):
+    pytest.importorskip("pandas", reason="the classic baseline needs the bench extra")
+    url = os.environ.get(
+        "ETL_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    from benchmarks.pg import run_sql
+
+    try:
+        run_sql(url, "SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - turned into the one-line hint
+        pytest.fail(
+            f"no PostgreSQL at {url}: {exc}; set ETL_TEST_PG_URL", pytrace=False
+        )
+    before = {r[0] for r in run_sql(url, "SELECT datname FROM pg_database")}
+
+    code = main(
+        [
+            "--cases",
+            "rebuild_postgres,classic_baseline,copy_floor",
+            *TINY,
+            "--out",
+            str(tmp_path),
+            "--pg-url",
+            url,
+        ]
+    )
+
+    out = capsys.readouterr().out
+    assert code == 0, out
+    _header, *rows = read_csv(tmp_path / "benchmarks.csv")
+    assert {(r[1], r[2], r[3]) for r in rows} >= {
+        ("rebuild_postgres", "polars", "postgres"),
+        ("rebuild_postgres", "duckdb", "postgres"),
+        ("classic_baseline", "pandas", "postgres"),
+        ("copy_floor", "copy-serial", "postgres"),
+        ("copy_floor", "copy-parallel", "postgres"),
+    }
+    assert "vs classic baseline" in out
+    assert "load phase vs COPY floor" in out
+    after = {r[0] for r in run_sql(url, "SELECT datname FROM pg_database")}
+    assert after == before, "the harness left databases behind"
+
+
+def test_classic_days_cap_follows_the_budget(tmp_path):
+    from benchmarks.cases import CaseContext
+    from benchmarks.runner import Record, _classic_days
+
+    class FakeDataset:
+        def rows(self, days=None):
+            return 365_000 if days is None else days * 1_000
+
+    ctx = CaseContext(
+        scale=10,
+        seed=42,
+        days=365,
+        dataset=FakeDataset(),  # type: ignore[arg-type]
+        workroot=tmp_path,
+        pg_url=None,
+        options={"baseline_budget": 100.0},
+    )
+    warmup = Record(
+        timestamp="",
+        case="classic_baseline",
+        engine="pandas",
+        target="postgres",
+        scale=10,
+        rows=7_000,
+        repeat=0,
+        seconds=7.0,
+        peak_rss_mb=1.0,
+        days=7,
+        full_days=365,
+        full_rows=365_000,
+    )
+    assert _classic_days(ctx, 0, []) == 7
+    # 1,000 rows/s for 100 s is 100 days of 1,000 rows.
+    assert _classic_days(ctx, 1, [warmup]) == 100
+    assert _classic_days(dataclasses.replace(ctx, scale=1), 1, [warmup]) == 365
+    assert _classic_days(ctx, 1, []) == 365  # no warm-up: nothing to size the cap with
