@@ -71,7 +71,12 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 def replace_tables(
     con: duckdb.DuckDBPyConnection, frames: Mapping[str, pl.DataFrame]
 ) -> None:
-    """Replace the contents of each qualified table; call inside a transaction."""
+    """Replace the contents of each qualified table; call inside a transaction.
+
+    Each table is dropped and recreated from its own definition before the insert:
+    deleting millions of rows from a table with a primary key (an ART index) and
+    inserting them again costs about three times as much.
+    """
     for table, frame in frames.items():
         expected = contracts.polars_schema(table)
         if frame.schema != expected:
@@ -79,7 +84,16 @@ def replace_tables(
 
             msg = f"{table}: output schema {dict(frame.schema)} does not match sql/ ({dict(expected)})"
             raise ContractError(msg, table=table)
-        con.execute(f"DELETE FROM {table}")
+        schema, name = table.split(".")
+        ((create, comment),) = con.execute(
+            "SELECT sql, comment FROM duckdb_tables() WHERE schema_name = $s AND table_name = $t",
+            {"s": schema, "t": name},
+        ).fetchall()
+        con.execute(f"DROP TABLE {table}")
+        con.execute(create)
+        if comment:
+            quoted = comment.replace("'", "''")
+            con.execute(f"COMMENT ON TABLE {table} IS '{quoted}'")
         con.register("_incoming", frame.to_arrow())
         try:
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")

@@ -241,3 +241,20 @@ def test_duckdb_engine_builds_identical_staging_and_prod(
     assert _contents(settings.warehouse) == _contents(built_warehouse)
     sql = "SELECT table_name, rows_in, rows_out, rows_rejected, rows_duplicate FROM meta.run_tables ORDER BY ALL"
     assert query(settings.warehouse, sql) == query(built_warehouse, sql)
+
+
+def test_republished_tables_keep_keys_and_comments(generated_dir, tmp_path):
+    settings = Settings(data_dir=generated_dir, warehouse=tmp_path / "w.duckdb")
+    run_pipeline(settings)
+    run_pipeline(settings)
+    keys = query(
+        settings.warehouse,
+        "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
+        "AND schema_name = 'staging' ORDER BY 1",
+    )
+    assert keys == [("customers",), ("order_items",), ("orders",), ("products",)]
+    comments = query(
+        settings.warehouse,
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name IN ('staging', 'prod') AND coalesce(comment, '') = ''",
+    )
+    assert comments == [(0,)]
