@@ -250,9 +250,19 @@ def test_republished_tables_keep_keys_and_comments(generated_dir, tmp_path):
     keys = query(
         settings.warehouse,
         "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
-        "AND schema_name = 'staging' ORDER BY 1",
+        "AND schema_name IN ('staging', 'prod') ORDER BY 1",
     )
-    assert keys == [("customers",), ("order_items",), ("orders",), ("products",)]
+    assert keys == [
+        ("customer_metrics",),
+        ("customers",),
+        ("daily_category_metrics",),
+        ("daily_product_metrics",),
+        ("daily_sales",),
+        ("monthly_sales",),
+        ("order_items",),
+        ("orders",),
+        ("products",),
+    ]
     comments = query(
         settings.warehouse,
         "SELECT count(*) FROM duckdb_tables() WHERE schema_name IN ('staging', 'prod') AND coalesce(comment, '') = ''",
