@@ -232,6 +232,7 @@ def test_classic_days_cap_follows_the_budget(tmp_path):
         peak_rss_mb=1.0,
         days=7,
         full_days=365,
+        input_rows=7_000,
         full_rows=365_000,
     )
     assert _classic_days(ctx, 0, []) == 7
@@ -239,3 +240,44 @@ def test_classic_days_cap_follows_the_budget(tmp_path):
     assert _classic_days(ctx, 1, [warmup]) == 100
     assert _classic_days(dataclasses.replace(ctx, scale=1), 1, [warmup]) == 365
     assert _classic_days(ctx, 1, []) == 365  # no warm-up: nothing to size the cap with
+
+
+def test_summary_labels_a_capped_run_as_extrapolated(tmp_path):
+    from benchmarks.report import markdown
+    from benchmarks.runner import Options, Record
+
+    def record(case, target, rows, input_rows, seconds, days):
+        return Record(
+            timestamp="t",
+            case=case,
+            engine="pandas",
+            target=target,
+            scale=10,
+            rows=rows,
+            repeat=1,
+            seconds=seconds,
+            peak_rss_mb=100.0,
+            days=days,
+            full_days=365,
+            input_rows=input_rows,
+            full_rows=3_650_000,
+        )
+
+    facts = {"nproc": 2, "cpu": "x", "ram_gb": 8, "load": 0.5}
+    text = markdown(
+        [
+            record("classic_baseline", "postgres", 730_000, 730_000, 73.0, 73),
+            # prod counts staging rows, but extrapolates by the raw rows it read
+            record("transform_only", "mem:prod", 500_000, 730_000, 10.0, 73),
+        ],
+        facts,
+        facts,
+        {"polars": "1", "duckdb": "1", "pyarrow": "1", "adbc": "1", "python": "3"},
+        Options(cases=(), scales=(10,), repeat=3, out=tmp_path),
+    )
+    assert (
+        "| classic_baseline ¹ | pandas | postgres | 10 | 730,000 | 1 | 73.00 |" in text
+    )
+    assert "first 73 of 365 days (730,000 of 3,650,000 raw rows)" in text
+    assert "EXTRAPOLATED, not measured: about 365 s" in text
+    assert "EXTRAPOLATED, not measured: about 50 s" in text

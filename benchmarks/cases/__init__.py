@@ -1,0 +1,148 @@
+"""The benchmark cases: one module each, a `Case` subclass with runner-side hooks and the
+`measure` function that runs in the case's own process (`python -m benchmarks.cases.X`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Final
+
+if TYPE_CHECKING:
+    from benchmarks.dataset import Dataset
+
+CASE_NAMES: Final = (
+    "generator",
+    "rebuild_duckdb",
+    "rebuild_postgres",
+    "classic_baseline",
+    "copy_floor",
+    "transform_only",
+)
+
+Spec = dict[str, Any]
+"""What a run process gets (JSON): paths, scale, variant, database URL, ..."""
+Result = dict[str, Any]
+"""What it returns (JSON): {"measurements": [{engine, target, rows, seconds}], "notes": {}}."""
+
+
+class BenchError(Exception):
+    """A case cannot run as asked; the message says why and what to do."""
+
+
+class CheckFailed(BenchError):
+    """A run's output differs from the reference: its timings are not reported."""
+
+
+@dataclass(frozen=True)
+class CaseContext:
+    """Everything a case needs on the runner side for one scale."""
+
+    scale: float
+    seed: int
+    days: int
+    dataset: Dataset
+    workroot: Path
+    pg_url: str | None
+    """Admin URL of the PostgreSQL server; databases etl_bench_* are made from it."""
+    options: dict[str, Any] = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)
+    """Per-case scratch space shared by prepare, the runs and finish."""
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """One process: a warm-up (index 0) or a measured run of a case variant."""
+
+    case: str
+    variant: str
+    index: int
+    days: int
+    workdir: Path
+    data_dir: Path
+    reference: Path
+    rows: int
+    """Raw input rows of the run's data."""
+
+    @property
+    def warmup(self) -> bool:
+        return self.index == 0
+
+
+class Case:
+    """Runner-side hooks of a case; the defaults do nothing."""
+
+    name: ClassVar[str]
+    variants: ClassVar[tuple[str, ...]]
+    needs_pg: ClassVar[bool] = False
+    classic_variants: ClassVar[frozenset[str]] = frozenset()
+    """Variants too slow to run in full at every scale: capped by the time budget."""
+    needs_pandas: ClassVar[frozenset[str]] = frozenset()
+    """Variants that need the bench extra (pandas, sqlalchemy, psycopg)."""
+
+    def prepare(self, ctx: CaseContext) -> None:
+        """Once per scale, before the first run (untimed)."""
+
+    def before_run(self, ctx: CaseContext, plan: RunPlan) -> Spec:
+        """Extra spec entries for one run, e.g. a fresh database URL."""
+        return {}
+
+    def check(
+        self, ctx: CaseContext, plan: RunPlan, spec: Spec, result: Result
+    ) -> None:
+        """Raise CheckFailed unless the run's output equals the reference."""
+
+    def after_run(self, ctx: CaseContext, plan: RunPlan, spec: Spec) -> None:
+        """Clean up one run (also after a failure)."""
+
+    def finish(self, ctx: CaseContext) -> None:
+        """Once per scale, after the last run."""
+
+    def measure(self, spec: Spec) -> Result:
+        """Runs in the case's own process: set up, time the real work, report."""
+        raise NotImplementedError
+
+
+def load(name: str) -> Case:
+    if name not in CASE_NAMES:
+        msg = f"unknown case {name!r}; choose from {', '.join(CASE_NAMES)}"
+        raise BenchError(msg)
+    module = importlib.import_module(f"benchmarks.cases.{name}")
+    return module.CASE
+
+
+def measurement(engine: str, target: str, rows: int, seconds: float) -> dict[str, Any]:
+    return {"engine": engine, "target": target, "rows": rows, "seconds": seconds}
+
+
+class Timer:
+    """Wall seconds of a block (perf_counter)."""
+
+    def __enter__(self) -> Timer:
+        self.started = time.perf_counter()
+        self.seconds = 0.0
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self.started
+
+
+def child_main(case: Case) -> int:
+    """Entry point of a run process: read the spec, measure, write the result."""
+    spec_path = Path(sys.argv[1])
+    spec = json.loads(spec_path.read_text())
+    try:
+        result = case.measure(spec)
+    except BenchError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
+    except Exception:  # noqa: BLE001 - the runner shows the traceback from the log
+        traceback.print_exc()
+        return 1
+    Path(spec["result_path"]).write_text(json.dumps(result, default=str))
+    return 0

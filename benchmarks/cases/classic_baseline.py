@@ -1,0 +1,83 @@
+"""The classic pipeline this project replaces (benchmarks/classic), into PostgreSQL.
+
+pandas `read_parquet` per file + SQLAlchemy `to_sql(chunksize=500)` into raw, pandas
+row-wise cleaning into staging, aggregation SQL in Postgres into prod. Its own database
+and DDL (untimed); its prod and staging tables are checked equal to the engine's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from benchmarks.cases import BenchError, Case, Timer, child_main, measurement
+
+if TYPE_CHECKING:
+    from benchmarks.cases import CaseContext, Result, RunPlan, Spec
+
+
+class ClassicBaseline(Case):
+    name: ClassVar[str] = "classic_baseline"
+    variants: ClassVar[tuple[str, ...]] = ("pandas",)
+    needs_pg: ClassVar[bool] = True
+    classic_variants: ClassVar[frozenset[str]] = frozenset({"pandas"})
+    needs_pandas: ClassVar[frozenset[str]] = frozenset({"pandas"})
+
+    def before_run(self, ctx: CaseContext, plan: RunPlan) -> Spec:
+        from benchmarks.pg import create_database
+
+        assert ctx.pg_url is not None
+        return {"pg_url": create_database(ctx.pg_url, "classic")}
+
+    def check(
+        self, ctx: CaseContext, plan: RunPlan, spec: Spec, result: Result
+    ) -> None:
+        from benchmarks.compare import (
+            check_tables,
+            postgres_source,
+            prod_tables,
+            staging_tables,
+        )
+
+        check_tables(
+            plan.reference,
+            postgres_source(spec["pg_url"]),
+            [*prod_tables(), *staging_tables()],
+            "classic baseline",
+        )
+
+    def after_run(self, ctx: CaseContext, plan: RunPlan, spec: Spec) -> None:
+        from benchmarks.pg import drop_database
+
+        if ctx.pg_url and "pg_url" in spec:
+            drop_database(ctx.pg_url, spec["pg_url"])
+
+    def measure(self, spec: Spec) -> Result:
+        try:
+            from benchmarks.classic import pipeline
+        except ImportError as exc:
+            msg = (
+                f"the classic baseline needs the bench extra ({exc.name} is missing): "
+                ".venv/bin/python -m pip install -e '.[bench]'"
+            )
+            raise BenchError(msg) from exc
+
+        engine = pipeline.create_engine(spec["pg_url"])
+        try:
+            pipeline.create_schema(engine)
+            with Timer() as timer:
+                result = pipeline.run_classic(engine, Path(spec["data_dir"]))
+        finally:
+            engine.dispose()
+        return {
+            "measurements": [
+                measurement("pandas", "postgres", result.raw_rows, timer.seconds)
+            ],
+            "notes": {"phases": result.seconds},
+        }
+
+
+CASE = ClassicBaseline()
+
+if __name__ == "__main__":
+    raise SystemExit(child_main(CASE))

@@ -1,0 +1,173 @@
+"""Benchmark data, generated once per (scale, seed, days) into a cache, and the reference
+warehouse every variant's output is checked against. Nothing here is timed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from benchmarks.cases import BenchError
+
+REPO: Final = Path(__file__).resolve().parents[1]
+START: Final = dt.date(2025, 1, 1)
+TABLES: Final = ("customers", "products", "orders", "order_items")
+
+
+def source_hash(*patterns: str) -> str:
+    """Short hash of the repository files matching the glob patterns."""
+    digest = hashlib.sha256()
+    for pattern in patterns:
+        for path in sorted(REPO.glob(pattern)):
+            if not path.is_file() or "__pycache__" in path.parts:
+                continue
+            digest.update(path.relative_to(REPO).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+def engine_hash() -> str:
+    """Short hash of everything that decides the warehouse's contents."""
+    return source_hash(
+        "engine/**/*.py", "queries/**/*.py", "queries/**/*.sql", "sql/**/*.sql"
+    )
+
+
+def file_hashes(root: Path) -> dict[str, str]:
+    """sha256 of every Parquet file under root, by relative path."""
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*.parquet"))
+    }
+
+
+def clean_env() -> dict[str, str]:
+    """This environment without ETL_* settings: a stray ETL_PG_URL must not redirect a run."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("ETL_")}
+
+
+def etl(*args: str) -> None:
+    """Run the real CLI in a subprocess; raise with its stderr on failure."""
+    done = subprocess.run(
+        [sys.executable, "-m", "engine", *args],
+        cwd=REPO,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        msg = f"etl {' '.join(args)} failed: {done.stderr.strip()[-500:]}"
+        raise BenchError(msg)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One cached data set; `view(days)` and `reference(days)` serve capped runs."""
+
+    root: Path
+    scale: float
+    seed: int
+    days: int
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    def generate_args(self, out: Path) -> list[str]:
+        """The `etl generate` arguments that produce this data set."""
+        return [
+            "generate",
+            "--out",
+            str(out),
+            "--scale",
+            f"{self.scale:g}",
+            "--seed",
+            str(self.seed),
+            "--start",
+            START.isoformat(),
+            "--days",
+            str(self.days),
+            "-q",
+        ]
+
+    def manifest(self) -> dict[str, str]:
+        return json.loads((self.root / "manifest.json").read_text())
+
+    def view(self, days: int) -> Path:
+        """A data folder holding only the first `days` days (symlinks to the cache)."""
+        if days >= self.days:
+            return self.data_dir
+        view = self.root / f"view-{days}d"
+        if not view.exists():
+            tmp = self.root / f".view-{days}d-{os.getpid()}"
+            last = START + dt.timedelta(days=days - 1)
+            for table in TABLES:
+                (tmp / table).mkdir(parents=True)
+                for folder in sorted((self.data_dir / table).iterdir()):
+                    if dt.date.fromisoformat(folder.name) <= last:
+                        (tmp / table / folder.name).symlink_to(folder.resolve())
+            tmp.rename(view)
+        return view
+
+    def reference(self, days: int | None = None) -> Path:
+        """The warehouse `etl run` (Polars) builds from the first `days` days; cached.
+
+        Keyed by a hash of engine/, queries/ and sql/, so an engine change rebuilds it.
+        """
+        days = days or self.days
+        engine = engine_hash()
+        path = self.root / f"reference-{days}d-{engine}.duckdb"
+        if not path.exists():
+            # References of older engine code only fill the disk.
+            for stale in self.root.glob("reference-*.duckdb"):
+                if not stale.name.endswith(f"-{engine}.duckdb"):
+                    stale.unlink()
+            tmp = path.with_name(f".{path.name}.{os.getpid()}")
+            tmp.unlink(missing_ok=True)
+            etl(
+                "run", "--data-dir", str(self.view(days)), "--warehouse", str(tmp), "-q"
+            )
+            tmp.rename(path)
+        return path
+
+    def rows(self, days: int | None = None) -> int:
+        """Raw rows (all four tables) in the first `days` days."""
+        return sum(self.table_rows(days or self.days).values())
+
+    @functools.cache  # noqa: B019 - a handful of datasets per session
+    def table_rows(self, days: int) -> dict[str, int]:
+        import pyarrow.parquet as pq
+
+        view = self.view(days)
+        return {
+            table: sum(
+                pq.ParquetFile(path).metadata.num_rows
+                for path in sorted((view / table).glob("*/*.parquet"))
+            )
+            for table in TABLES
+        }
+
+
+def ensure_dataset(cache: Path, *, scale: float, seed: int, days: int) -> Dataset:
+    """The cached data set for these parameters, generated on first use."""
+    generator = source_hash("engine/generate.py")
+    root = cache / f"scale-{scale:g}-seed-{seed}-days-{days}-gen-{generator}"
+    dataset = Dataset(root=root, scale=scale, seed=seed, days=days)
+    if not (root / "manifest.json").exists():
+        shutil.rmtree(root, ignore_errors=True)
+        root.mkdir(parents=True)
+        etl(*dataset.generate_args(dataset.data_dir))
+        (root / "manifest.json").write_text(
+            json.dumps(file_hashes(dataset.data_dir), indent=0)
+        )
+    return dataset

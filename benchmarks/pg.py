@@ -1,0 +1,100 @@
+"""PostgreSQL helpers for the harness: throwaway etl_bench_* databases, plain statements."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from typing import TYPE_CHECKING, Final
+from urllib.parse import urlsplit, urlunsplit
+
+from benchmarks.cases import BenchError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+PREFIX: Final = "etl_bench_"
+DEFAULT_ADMIN_URL: Final = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def with_database(url: str, database: str) -> str:
+    """The same server and user, another database."""
+    if "://" not in url:
+        return f"{url} dbname={database}"
+    return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
+
+
+def database_of(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def run_sql(url: str, *statements: str) -> list[tuple]:
+    """Run statements in autocommit mode; return the last one's rows."""
+    import adbc_driver_manager
+    import adbc_driver_postgresql.dbapi as adbc_pg
+
+    rows: list[tuple] = []
+    try:
+        with adbc_pg.connect(url, autocommit=True) as conn, conn.cursor() as cur:
+            for statement in statements:
+                cur.execute(statement)
+                rows = cur.fetchall() if cur.description else []
+    except adbc_driver_manager.Error as exc:
+        first = str(exc).strip().splitlines()[0]
+        msg = f"PostgreSQL at {_redacted(url)}: {first}"
+        raise BenchError(msg) from exc
+    return rows
+
+
+def fetch_arrow(url: str, sql: str) -> pa.Table:
+    """One query's result; Postgres NUMERIC (an opaque extension type) comes back as text."""
+    import adbc_driver_postgresql.dbapi as adbc_pg
+    import pyarrow as pa
+
+    with adbc_pg.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(sql)
+        table = cur.fetch_arrow_table()
+    columns = [
+        pa.chunked_array(
+            [chunk.storage for chunk in col.chunks], type=col.type.storage_type
+        )
+        if isinstance(col.type, pa.BaseExtensionType)
+        else col
+        for col in table.columns
+    ]
+    return pa.table(columns, names=table.column_names)
+
+
+def create_database(admin_url: str, label: str) -> str:
+    """A new empty database etl_bench_<label>_<random>; returns its URL."""
+    name = f"{PREFIX}{label}_{uuid.uuid4().hex[:8]}"
+    run_sql(admin_url, f"CREATE DATABASE {name}")
+    return with_database(admin_url, name)
+
+
+def drop_database(admin_url: str, url: str) -> None:
+    name = database_of(url)
+    if not name.startswith(PREFIX):
+        msg = f"refusing to drop {name!r}: the harness only drops {PREFIX}* databases"
+        raise BenchError(msg)
+    with contextlib.suppress(BenchError):
+        run_sql(admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def check_server(admin_url: str) -> None:
+    """Fail early, with a hint, when the server does not answer."""
+    try:
+        run_sql(admin_url, "SELECT 1")
+    except BenchError as exc:
+        msg = f"{exc}; start PostgreSQL or pass another --pg-url (a user that may CREATE DATABASE)"
+        raise BenchError(msg) from exc
+
+
+def admin_url(cli_value: str | None) -> str | None:
+    return cli_value or os.environ.get("ETL_BENCH_PG_URL") or None
+
+
+def _redacted(url: str) -> str:
+    from engine.config import redact
+
+    return redact(url) or ""

@@ -1,0 +1,228 @@
+"""The Markdown summary: one line per (case, engine, target, scale) and the ratios."""
+
+from __future__ import annotations
+
+import os
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from benchmarks.runner import Options, Record
+
+Key = tuple[float, str, str, str]
+"""(scale, case, engine, target)."""
+
+
+@dataclass(frozen=True)
+class Group:
+    """The K measured runs of one (scale, case, engine, target)."""
+
+    records: tuple[Record, ...]
+
+    @property
+    def first(self) -> Record:
+        return self.records[0]
+
+    @property
+    def k(self) -> int:
+        return len(self.records)
+
+    @property
+    def rows(self) -> int:
+        return self.first.rows
+
+    @property
+    def median(self) -> float:
+        return statistics.median(r.seconds for r in self.records)
+
+    @property
+    def rate(self) -> float:
+        return self.rows / self.median if self.median > 0 else 0.0
+
+    @property
+    def peak_rss(self) -> float:
+        return max(r.peak_rss_mb for r in self.records)
+
+    @property
+    def capped(self) -> bool:
+        return self.first.capped
+
+    @property
+    def extrapolated_seconds(self) -> float:
+        """Linear in the raw rows read: the median time scaled up to the full data set."""
+        first = self.first
+        return self.median * first.full_rows / max(first.input_rows, 1)
+
+
+def machine_facts() -> dict[str, Any]:
+    model, ram_gb = "", 0.0
+    cpuinfo, meminfo = Path("/proc/cpuinfo"), Path("/proc/meminfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    if meminfo.exists():
+        for line in meminfo.read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram_gb = int(line.split()[1]) / 1024**2
+                break
+    return {
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu": model,
+        "ram_gb": ram_gb,
+        "load": os.getloadavg()[0],
+    }
+
+
+def groups(records: Sequence[Record]) -> dict[Key, Group]:
+    found: dict[Key, list[Record]] = {}
+    for r in records:
+        found.setdefault((r.scale, r.case, r.engine, r.target), []).append(r)
+    return {key: Group(tuple(rs)) for key, rs in found.items()}
+
+
+def markdown(
+    records: Sequence[Record],
+    start: dict[str, Any],
+    end: dict[str, Any],
+    versions: dict[str, str],
+    options: Options,
+) -> str:
+    found = groups(records)
+    lines = [
+        "",
+        "### Benchmark results",
+        "",
+        f"Machine: {start['nproc']} cores ({start['cpu'] or 'unknown CPU'}), "
+        f"{start['ram_gb']:.0f} GB RAM; 1-min load average {start['load']:.2f} at start, "
+        f"{end['load']:.2f} at end. polars {versions['polars']}, duckdb {versions['duckdb']}, "
+        f"pyarrow {versions['pyarrow']}, adbc-driver-postgresql {versions['adbc']}, "
+        f"Python {versions['python']}.",
+        "",
+        f"Each run in its own process{' after one warm-up' if options.warmup else ', NO warm-up'}; K = {options.repeat} measured "
+        f"runs (classic pandas variants: {options.baseline_repeat}); every run's output "
+        "was checked equal to the reference warehouse before its time was kept. "
+        f"Seed {options.seed}, {options.days} days from 2025-01-01.",
+        "",
+        "| case | engine | target | scale | rows | K | median s | min s | max s | rows/s | peak RSS MB |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    notes = []
+    for key in sorted(found, key=_order):
+        g = found[key]
+        seconds = [r.seconds for r in g.records]
+        mark = " ¹" if g.capped else ""
+        lines.append(
+            f"| {g.first.case}{mark} | {g.first.engine} | {g.first.target} | "
+            f"{g.first.scale:g} | {g.rows:,} | {g.k} | {g.median:.2f} | "
+            f"{min(seconds):.2f} | {max(seconds):.2f} | {g.rate:,.0f} | {g.peak_rss:,.0f} |"
+        )
+        if g.capped:
+            notes.append(
+                f"¹ {g.first.case}/{g.first.engine} {g.first.target} at scale "
+                f"{g.first.scale:g} ran on the first {g.first.days} of {g.first.full_days} "
+                f"days ({g.first.input_rows:,} of {g.first.full_rows:,} raw rows) to stay within the time "
+                f"budget. EXTRAPOLATED, not measured: about {g.extrapolated_seconds:,.0f} s "
+                "for the full data at the measured rate."
+            )
+    if notes:
+        lines += ["", *notes]
+    ratio_lines = ratios(found)
+    if ratio_lines:
+        lines += ["", "**Ratios** (medians):", "", *ratio_lines]
+    return "\n".join(lines)
+
+
+_CASE_ORDER = (
+    "generator",
+    "rebuild_duckdb",
+    "rebuild_postgres",
+    "classic_baseline",
+    "copy_floor",
+    "transform_only",
+)
+
+
+def _order(key: Key) -> tuple[Any, ...]:
+    scale, case, engine, target = key
+    rank = _CASE_ORDER.index(case) if case in _CASE_ORDER else len(_CASE_ORDER)
+    return (scale, rank, engine, target)
+
+
+def ratios(found: dict[Key, Group]) -> list[str]:
+    lines = []
+    for scale in sorted({key[0] for key in found}):
+
+        def get(case: str, engine: str, target: str, s: float = scale) -> Group | None:
+            return found.get((s, case, engine, target))
+
+        head = f"- scale {scale:g}:"
+        classic = get("classic_baseline", "pandas", "postgres")
+        for engine in ("polars", "duckdb"):
+            pg = get("rebuild_postgres", engine, "postgres")
+            if pg and classic:
+                how = (
+                    f"; classic ran {classic.first.days} of {classic.first.full_days} days, "
+                    "so its full-data time is EXTRAPOLATED"
+                    if classic.capped
+                    else ""
+                )
+                lines.append(
+                    f"{head} full rebuild into Postgres, engine ({engine}) vs classic "
+                    f"baseline: **{pg.rate / classic.rate:.1f}x** the rows/s "
+                    f"({pg.rate:,.0f} vs {classic.rate:,.0f} rows/s){how}"
+                )
+        for engine in ("polars", "duckdb"):
+            lines += _load_vs_copy(head, engine, get)
+        for case, target in (
+            ("rebuild_duckdb", "duckdb"),
+            ("rebuild_postgres", "postgres"),
+            ("transform_only", "mem:staging"),
+            ("transform_only", "mem:prod"),
+            ("transform_only", "mem:staging+prod"),
+        ):
+            polars, duckdb = get(case, "polars", target), get(case, "duckdb", target)
+            if polars and duckdb:
+                lines.append(
+                    f"{head} {case} {target}: DuckDB engine / Polars engine time = "
+                    f"**{duckdb.median / polars.median:.2f}** "
+                    f"({duckdb.median:.2f} s vs {polars.median:.2f} s)"
+                )
+            pandas = get(case, "pandas", target)
+            if polars and pandas:
+                capped = (
+                    " (pandas on fewer days: rates compared)" if pandas.capped else ""
+                )
+                lines.append(
+                    f"{head} {case} {target}: Polars engine rows/s / pandas rows/s = "
+                    f"**{polars.rate / pandas.rate:.1f}x**{capped}"
+                )
+    return lines
+
+
+def _load_vs_copy(head: str, engine: str, get: Any) -> list[str]:  # noqa: ANN401
+    pg = get("rebuild_postgres", engine, "postgres")
+    reported = get("rebuild_postgres", engine, "postgres:load")
+    duck = get("rebuild_duckdb", engine, "duckdb")
+    if reported:
+        load, how = reported.median, "load phase reported by etl run"
+    elif pg and duck:
+        load = pg.median - duck.median
+        how = "load phase DERIVED as Postgres rebuild minus DuckDB rebuild"
+    else:
+        return []
+    lines = []
+    for variant in ("copy-serial", "copy-parallel"):
+        floor = get("copy_floor", variant, "postgres")
+        if floor:
+            lines.append(
+                f"{head} engine ({engine}) load phase vs COPY floor ({variant}): "
+                f"**{load / floor.median:.2f}x** the floor's time ({load:.2f} s vs "
+                f"{floor.median:.2f} s for {floor.rows:,} rows; {how})"
+            )
+    return lines
