@@ -28,6 +28,7 @@ from engine.staging_rules import (
     title_case,
     to_decimal_money,
 )
+from tests.raw_rows import raw_rows as make_raw_rows
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "staging-rules.md"
 DAY = "2024-03-01"
@@ -72,29 +73,7 @@ BASE = {
 
 
 def raw_frame(entity: str, rows: list[dict]) -> pl.LazyFrame:
-    """A raw.<entity> frame: each row is BASE overridden by the dict, plus lineage.
-
-    A row may set `_partition_date` as 'YYYY-MM-DD'; `_source_file` follows from it
-    and `_source_row` counts rows within that file, as the raw layer does.
-    """
-    per_file: dict[str, int] = {}
-    full = []
-    for row in rows:
-        values = {**BASE[entity], **row}
-        day = values.pop("_partition_date", DAY)
-        source = values.pop("_source_file", f"{entity}/{day}/data.parquet")
-        position = per_file.get(source, 0)
-        per_file[source] = position + 1
-        values.setdefault("_source_row", position)
-        full.append(
-            {
-                **values,
-                "_source_file": source,
-                "_partition_date": dt.date.fromisoformat(day),
-                "_ingested_at": INGESTED,
-            }
-        )
-    return pl.LazyFrame(full, schema=contracts.polars_schema(f"raw.{entity}"))
+    return make_raw_rows(entity, rows, base=BASE, day=DAY, ingested=INGESTED).lazy()
 
 
 def customers_of(rows: list[dict]) -> StagingResult:

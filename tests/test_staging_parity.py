@@ -26,6 +26,7 @@ from engine.staging_rules import (
 )
 from engine.staging_sql import build_staging_sql
 from queries import staging as staging_queries
+from tests.raw_rows import raw_rows as make_raw_rows
 
 if TYPE_CHECKING:
     from engine.staging import StagingResult
@@ -237,29 +238,7 @@ PARENTS = {
 
 
 def raw_rows(entity: str, rows: list[dict]) -> pl.DataFrame:
-    """raw.<entity> rows: BASE overridden by each dict, plus lineage.
-
-    A row may set `_partition_date` ('YYYY-MM-DD'), `_source_file` and `_source_row`;
-    by default rows count up within their day's file, as the raw layer numbers them.
-    """
-    per_file: dict[str, int] = {}
-    full = []
-    for row in rows:
-        values = {**BASE[entity], **row}
-        day = values.pop("_partition_date", DAY)
-        source = values.pop("_source_file", f"{entity}/{day}/data.parquet")
-        position = per_file.get(source, 0)
-        per_file[source] = position + 1
-        values.setdefault("_source_row", position)
-        full.append(
-            {
-                **values,
-                "_source_file": source,
-                "_partition_date": dt.date.fromisoformat(day),
-                "_ingested_at": INGESTED,
-            }
-        )
-    return pl.DataFrame(full, schema=contracts.polars_schema(f"raw.{entity}"))
+    return make_raw_rows(entity, rows, base=BASE, day=DAY, ingested=INGESTED)
 
 
 def run_both(*, parents: bool = True, **rows: list[dict]) -> dict[str, StagingResult]:
