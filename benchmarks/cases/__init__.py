@@ -108,6 +108,49 @@ class Case:
         raise NotImplementedError
 
 
+class PostgresDatabaseCase(Case):
+    """A case that loads a fresh database per run, checked against the reference."""
+
+    needs_pg: ClassVar[bool] = True
+
+    def database_name(self, plan: RunPlan) -> str:
+        """Suffix of the run's throwaway database name."""
+        raise NotImplementedError
+
+    def label(self, plan: RunPlan) -> str:
+        """What produced the tables, for check failures."""
+        raise NotImplementedError
+
+    def before_run(self, ctx: CaseContext, plan: RunPlan) -> Spec:
+        from benchmarks.pg import create_database
+
+        assert ctx.pg_url is not None
+        return {"pg_url": create_database(ctx.pg_url, self.database_name(plan))}
+
+    def check(
+        self, ctx: CaseContext, plan: RunPlan, spec: Spec, result: Result
+    ) -> None:
+        from benchmarks.compare import (
+            check_tables,
+            postgres_source,
+            prod_tables,
+            staging_tables,
+        )
+
+        check_tables(
+            plan.reference,
+            postgres_source(spec["pg_url"]),
+            [*staging_tables(), *prod_tables()],
+            self.label(plan),
+        )
+
+    def after_run(self, ctx: CaseContext, plan: RunPlan, spec: Spec) -> None:
+        from benchmarks.pg import drop_database
+
+        if ctx.pg_url and "pg_url" in spec:
+            drop_database(ctx.pg_url, spec["pg_url"])
+
+
 def load(name: str) -> Case:
     if name not in CASE_NAMES:
         msg = f"unknown case {name!r}; choose from {', '.join(CASE_NAMES)}"

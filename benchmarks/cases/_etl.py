@@ -23,15 +23,6 @@ def preload() -> None:
     import engine.warehouse  # noqa: F401
 
 
-def has_option(command: str, option: str) -> bool:
-    from engine.cli import cli
-
-    found = cli.commands.get(command)
-    return found is not None and any(
-        option in getattr(param, "opts", ()) for param in found.params
-    )
-
-
 def etl(*args: str) -> tuple[float, str]:
     """Run `etl ARGS` in this process; (wall seconds, stdout)."""
     from engine.cli import cli

@@ -10,47 +10,29 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from benchmarks.cases import BenchError, Case, Timer, child_main, measurement
+from benchmarks.cases import (
+    BenchError,
+    PostgresDatabaseCase,
+    Timer,
+    child_main,
+    measurement,
+)
 
 if TYPE_CHECKING:
-    from benchmarks.cases import CaseContext, Result, RunPlan, Spec
+    from benchmarks.cases import Result, RunPlan, Spec
 
 
-class ClassicBaseline(Case):
+class ClassicBaseline(PostgresDatabaseCase):
     name: ClassVar[str] = "classic_baseline"
     variants: ClassVar[tuple[str, ...]] = ("pandas",)
-    needs_pg: ClassVar[bool] = True
     classic_variants: ClassVar[frozenset[str]] = frozenset({"pandas"})
     needs_pandas: ClassVar[frozenset[str]] = frozenset({"pandas"})
 
-    def before_run(self, ctx: CaseContext, plan: RunPlan) -> Spec:
-        from benchmarks.pg import create_database
+    def database_name(self, plan: RunPlan) -> str:
+        return "classic"
 
-        assert ctx.pg_url is not None
-        return {"pg_url": create_database(ctx.pg_url, "classic")}
-
-    def check(
-        self, ctx: CaseContext, plan: RunPlan, spec: Spec, result: Result
-    ) -> None:
-        from benchmarks.compare import (
-            check_tables,
-            postgres_source,
-            prod_tables,
-            staging_tables,
-        )
-
-        check_tables(
-            plan.reference,
-            postgres_source(spec["pg_url"]),
-            [*prod_tables(), *staging_tables()],
-            "classic baseline",
-        )
-
-    def after_run(self, ctx: CaseContext, plan: RunPlan, spec: Spec) -> None:
-        from benchmarks.pg import drop_database
-
-        if ctx.pg_url and "pg_url" in spec:
-            drop_database(ctx.pg_url, spec["pg_url"])
+    def label(self, plan: RunPlan) -> str:
+        return "classic baseline"
 
     def measure(self, spec: Spec) -> Result:
         try:
