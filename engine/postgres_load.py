@@ -6,7 +6,6 @@ server stored.
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import decimal
 from typing import TYPE_CHECKING, Final
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
 # Wide enough that summing millions of NUMERIC(15,2) values never rounds.
 _EXACT: Final = decimal.Context(prec=80)
 _ZERO: Final = decimal.Decimal(0)
-FileKey = tuple[str, "dt.date"]
 
 
 class LoadAborted(Exception):
@@ -37,16 +35,14 @@ class LoadAborted(Exception):
 
 @dataclasses.dataclass
 class Tally:
-    """What was sent: rows, the exact sum of every decimal column, rows per file."""
+    """What was sent: rows, the exact sum of every decimal column, partition dates."""
 
     table: str
     decimals: tuple[str, ...]
-    by_file: bool
     rows: int = 0
     sums: dict[str, decimal.Decimal] = dataclasses.field(default_factory=dict)
-    files: collections.Counter[FileKey] = dataclasses.field(
-        default_factory=collections.Counter
-    )
+    partitions: set[dt.date] = dataclasses.field(default_factory=set)
+    """Distinct `_partition_date` values sent, for tables that have the column."""
     error: BaseException | None = None
     """Why the stream stopped, re-raised instead of the driver's wrapped message."""
 
@@ -56,17 +52,8 @@ class Tally:
             value = pc.sum(batch.column(name)).as_py()
             if value is not None:
                 self.sums[name] = _EXACT.add(self.sums.get(name, _ZERO), value)
-        if self.by_file:
-            keys = ["_source_file", "_partition_date"]
-            grouped = (
-                pa.Table.from_batches([batch.select(keys)])
-                .group_by(keys)
-                .aggregate([([], "count_all")])
-            )
-            for row in grouped.to_pylist():
-                self.files[row["_source_file"], row["_partition_date"]] += row[
-                    "count_all"
-                ]
+        if "_partition_date" in batch.schema.names:
+            self.partitions.update(pc.unique(batch["_partition_date"]).to_pylist())
 
 
 def conform(
@@ -74,14 +61,13 @@ def conform(
     table: str,
     batch_rows: int,
     *,
-    by_file: bool = False,
     abort: threading.Event | None = None,
 ) -> tuple[pa.RecordBatchReader, Tally]:
     """Cast a stream to the table's contract schema and tally it as it is read."""
     schema = contracts.arrow_schema(table)
     _check_names(reader.schema, schema, table)
     decimals = tuple(f.name for f in schema if pa.types.is_decimal(f.type))
-    tally = Tally(table=table, decimals=decimals, by_file=by_file)
+    tally = Tally(table=table, decimals=decimals)
 
     def batches() -> Iterator[pa.RecordBatch]:
         try:
@@ -160,44 +146,17 @@ def ingest(
         raise SinkError(msg, table=tally.table)
 
 
-def verify(
-    conn: Connection,
-    tally: Tally,
-    target: tuple[str, str],
-    files: list[str] | None = None,
-    dates: list[dt.date] | None = None,
-) -> None:
-    """Compare count(*) and sum(col) in PostgreSQL with what was sent.
-
-    With `files`, only those files' rows are counted, one count per file.
-    """
+def verify(conn: Connection, tally: Tally, target: tuple[str, str]) -> None:
+    """Compare count(*) and sum(col) in PostgreSQL with what was sent."""
     sums = "".join(f", sum({quote(c)})::text" for c in tally.decimals)
-    if files is None:
-        rows = execute(conn, f"SELECT NULL, NULL, count(*){sums} FROM {quote(*target)}")
-    else:
-        rows = execute(
-            conn,
-            f"SELECT _source_file, _partition_date, count(*){sums} FROM {quote(*target)} "
-            "WHERE _partition_date = ANY($1) AND _source_file = ANY($2) GROUP BY 1, 2",
-            [dates, files],
-        )
+    ((stored, *totals),) = execute(conn, f"SELECT count(*){sums} FROM {quote(*target)}")
     table = tally.table
-    stored = sum(int(row[2]) for row in rows)
     if stored != tally.rows:
         msg = f"{table}: {tally.rows:,} rows were sent but PostgreSQL holds {stored:,}; rolled back, run again"
         raise SinkError(msg, table=table)
-    for i, name in enumerate(tally.decimals, start=3):
-        got = _ZERO
-        for row in rows:
-            if row[i] is not None:
-                got = _EXACT.add(got, decimal.Decimal(str(row[i])))
+    for name, total in zip(tally.decimals, totals, strict=True):
+        got = _ZERO if total is None else decimal.Decimal(str(total))
         want = tally.sums.get(name, _ZERO)
         if _EXACT.compare(got, want) != 0:
             msg = f'{table}: column "{name}" sums to {got} in PostgreSQL but {want} was sent (NUMERIC corrupted by the driver?); rolled back, check adbc-driver-postgresql'
             raise SinkError(msg, table=table)
-    if files is not None:
-        held = {(str(r[0]), r[1]): int(r[2]) for r in rows}
-        for key in set(held) | set(tally.files):
-            if held.get(key, 0) != tally.files.get(key, 0):
-                msg = f"{table}: file {key[0]} ({key[1]}): {tally.files.get(key, 0):,} rows sent, PostgreSQL holds {held.get(key, 0):,}; rolled back"
-                raise SinkError(msg, table=table)

@@ -186,8 +186,6 @@ def _finish(shape: Shape, new: tuple[str, str]) -> list[str]:
     for grantee, privilege, grantable in shape.grants:
         option = " WITH GRANT OPTION" if grantable else ""
         statements.append(f"GRANT {privilege} ON {target} TO {grantee}{option}")
-    # Fresh tables have no statistics; the first queries after a publish need them.
-    statements.append(f"ANALYZE {target}")
     return statements
 
 

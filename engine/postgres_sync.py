@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.errors import ContractError, SinkError
-from engine.postgres_load import Tally, conform, ingest, verify
+from engine.postgres_load import Tally, conform, ingest
 from engine.postgres_session import execute, quote, translated
 
 if TYPE_CHECKING:
@@ -115,17 +115,16 @@ def sync_table(
                 f"DELETE FROM {LEDGER} WHERE table_name = $1 AND source_file = ANY($2)",
                 [name, stale],
             )
-    tally = Tally(table=table, decimals=(), by_file=True)
+    tally = Tally(table=table, decimals=())
     if fetched:
         with fetch(fetched) as reader:
-            stream, tally = conform(reader, table, batch_rows, by_file=True)
+            stream, tally = conform(reader, table, batch_rows)
             ingest(conn, url, stream, tally, ("raw", name))
-        _check_files(tally, wanted, fetched)
         rows = ledger.filter(pc.is_in(ledger["source_file"], pa.array(fetched)))
         stream, ledger_tally = conform(rows.to_reader(), LEDGER, batch_rows)
         ingest(conn, url, stream, ledger_tally, ("meta", "ingested_files"))
     with translated(url, table, "verify the load"):
-        verify(conn, tally, ("raw", name), sorted(set(stale) | set(fetched)), dates)
+        _verify(conn, tally, wanted, fetched, dates)
         listed = execute(
             conn, f"SELECT count(*) FROM {LEDGER} WHERE table_name = $1", [name]
         )[0][0]
@@ -144,17 +143,68 @@ def sync_table(
     )
 
 
-def _check_files(
-    tally: Tally, wanted: Mapping[str, tuple[str, dt.date, int]], fetched: Sequence[str]
+def _verify(
+    conn: Connection,
+    tally: Tally,
+    wanted: Mapping[str, tuple[tuple[str, str], dt.date, int]],
+    fetched: Sequence[str],
+    dates: Sequence[dt.date],
 ) -> None:
-    """Every fetched row belongs to a requested file, on its ledger date and count."""
+    """Rows sent and rows stored match the warehouse ledger.
+
+    One count over the touched partitions (the whole table when every file moved)
+    proves the sync exactly-once; the costlier per-file count runs only to name
+    the file when the totals disagree.
+    """
+    target = quote("raw", tally.table.removeprefix("raw."))
+    to_send = sum(wanted[source][2] for source in fetched)
+    on_dates = set(dates)
+    expected = sum(rows for _, day, rows in wanted.values() if day in on_dates)
+    if len(fetched) == len(wanted):
+        ((stored,),) = execute(conn, f"SELECT count(*) FROM {target}")
+    else:
+        ((stored,),) = execute(
+            conn,
+            f"SELECT count(*) FROM {target} WHERE _partition_date = ANY($1)",
+            [list(dates)],
+        )
+    if stray := sorted(tally.partitions - set(dates)):
+        msg = f"{tally.table}: fetch returned rows dated {stray[0]}, a partition of none of the files asked for; rolled back"
+        raise SinkError(msg, table=tally.table)
+    if tally.rows == to_send and stored == expected:
+        return
+    if tally.rows != to_send:
+        _name_the_file(conn, tally.table, target, wanted, fetched, dates)
+    held = stored - (expected - to_send)
+    msg = f"{tally.table}: {tally.rows:,} rows were sent but PostgreSQL holds {held:,}; rolled back, run again"
+    raise SinkError(msg, table=tally.table)
+
+
+def _name_the_file(
+    conn: Connection,
+    table: str,
+    target: str,
+    wanted: Mapping[str, tuple[tuple[str, str], dt.date, int]],
+    fetched: Sequence[str],
+    dates: Sequence[dt.date],
+) -> None:
+    """Raise for the first fetched file whose rows disagree with the ledger."""
+    loaded = execute(
+        conn,
+        f"SELECT _source_file, _partition_date, count(*) FROM {target} "
+        "WHERE _partition_date = ANY($1) GROUP BY 1, 2 ORDER BY 1, 2",
+        [list(dates)],
+    )
     asked = set(fetched)
-    for (source, day), count in tally.files.items():
-        if source not in asked or day != wanted[source][1]:
-            msg = f"{tally.table}: fetch returned {count:,} rows of {source} dated {day}, which was not asked for with that date; rolled back"
-            raise SinkError(msg, table=tally.table)
+    per_file = {}
+    for source, day, count in loaded:
+        known = wanted.get(source)
+        kept = known[2] if known and source not in asked and day == known[1] else 0
+        if count != kept and (source not in asked or day != wanted[source][1]):
+            msg = f"{table}: fetch returned {count - kept:,} rows of {source} dated {day}, which was not asked for with that date; rolled back"
+            raise SinkError(msg, table=table)
+        per_file[source] = count
     for source in fetched:
-        sent = tally.files.get((source, wanted[source][1]), 0)
-        if sent != wanted[source][2]:
-            msg = f"{tally.table}: {source}: the warehouse ledger says {wanted[source][2]:,} rows but fetch returned {sent:,}; rolled back, rebuild raw in the warehouse"
-            raise SinkError(msg, table=tally.table)
+        if per_file.get(source, 0) != wanted[source][2]:
+            msg = f"{table}: {source}: the warehouse ledger says {wanted[source][2]:,} rows but fetch returned {per_file.get(source, 0):,}; rolled back, rebuild raw in the warehouse"
+            raise SinkError(msg, table=table)

@@ -45,10 +45,11 @@ def publish_layer(
     """Make the target's copy of `layer` equal the warehouse's, atomically per table."""
     started = time.perf_counter()
     if layer == "raw":
+        ledgers = {table: _ledger(con, table) for table in contracts.ENTITIES}
         results = target.sync_raw_tables(
             {
-                table: (_ledger(con, table), _fetch_files(con, table, batch_rows))
-                for table in contracts.ENTITIES
+                table: (ledger, _fetch_files(con, table, batch_rows, ledger))
+                for table, ledger in ledgers.items()
             }
         )
         rows = sum(r.rows_loaded for r in results.values())
@@ -80,20 +81,23 @@ def _ledger(con: duckdb.DuckDBPyConnection, table: str) -> pa.Table:
 
 
 def _fetch_files(
-    con: duckdb.DuckDBPyConnection, table: str, batch_rows: int
+    con: duckdb.DuckDBPyConnection, table: str, batch_rows: int, ledger: pa.Table
 ) -> Callable[[Sequence[str]], pa.RecordBatchReader]:
     # One cursor per call: the target reads several tables on worker threads.
-    # Row order keeps Postgres's BRIN index on _partition_date selective.
+    # Raw is ingested in lineage order, so a whole table streams without a sort;
+    # a subset is sorted to keep Postgres's BRIN index on _partition_date selective.
+    every = ledger.num_rows
+
     def fetch(files: Sequence[str]) -> pa.RecordBatchReader:
-        return (
-            con.cursor()
-            .sql(
+        if len(set(files)) == every:
+            query, params = f"SELECT * FROM raw.{table}", None
+        else:
+            query = (
                 f"SELECT * FROM raw.{table} WHERE _source_file IN (SELECT unnest($files)) "
-                f"ORDER BY {_ROW_ORDER}",
-                params={"files": list(files)},
+                f"ORDER BY {_ROW_ORDER}"
             )
-            .to_arrow_reader(batch_rows)
-        )
+            params = {"files": list(files)}
+        return con.cursor().sql(query, params=params).to_arrow_reader(batch_rows)
 
     return fetch
 

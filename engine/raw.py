@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from engine import contracts, sources, warehouse
+from engine.errors import SourceError
 from engine.progress import NullProgress
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def ingest_raw(
         ]
         for table, files in found.items()
     }
-    sources.check_files(file for files in todo.values() for file in files)
+    footer_rows = sources.check_files(file for files in todo.values() for file in files)
 
     results = {}
     for table, files in found.items():
@@ -91,7 +92,14 @@ def ingest_raw(
         elif changed:
             _forget(con, table, [file.relative for file in changed])
         rows = _append(
-            con, table, todo[table], hashes, run_id=run_id, ingested_at=ingested_at
+            con,
+            data_dir,
+            table,
+            todo[table],
+            hashes,
+            footer_rows,
+            run_id=run_id,
+            ingested_at=ingested_at,
         )
         progress.advance(len(todo[table]))
         total = warehouse.count_rows(con, f"raw.{table}")
@@ -135,72 +143,77 @@ def _forget(con: duckdb.DuckDBPyConnection, table: str, paths: list[str]) -> Non
 
 def _append(
     con: duckdb.DuckDBPyConnection,
+    data_dir: Path,
     table: str,
     files: list[sources.SourceFile],
     hashes: dict[str, str],
+    rows: dict[str, int],
     *,
     run_id: str,
     ingested_at: dt.datetime,
 ) -> int:
-    """Insert the files' rows with lineage and record them in the ledger."""
+    """Insert the files' rows with lineage and record them in the ledger.
+
+    Rows go in file by file in (partition date, path) order, row order kept, so the
+    table is stored in lineage order and a publish can stream it without a sort.
+    """
     if not files:
         return 0
+    expected = sum(rows[file.relative] for file in files)
+    schema = contracts.arrow_schema(f"raw.{table}")
+    columns = [f.name for f in schema if f.name not in contracts.LINEAGE_COLUMNS]
+    types = _column_types(con, table)
+    select = ", ".join(
+        f'CAST("{name}" AS {types[name]}) AS "{name}"' for name in columns
+    )
+    # Lineage from the file name itself: a join with the file list would cost a
+    # hash join and give up the scan's order. scan_partitions vetted every folder
+    # name as a date, and every path starts with the resolved data directory.
+    prefix = len(str(data_dir.resolve())) + 2
+    # read_parquet binds columns by name, so files of other writers may order
+    # them differently or add extras (a pandas index); check_files vetted types.
+    ((inserted,),) = con.execute(
+        rf"""
+        INSERT INTO raw.{table}
+        SELECT {select},
+               substring(filename, {prefix}) AS _source_file,
+               file_row_number AS _source_row,
+               CAST(regexp_extract(filename, '(\d{{4}}-\d{{2}}-\d{{2}})/[^/]*$', 1) AS DATE)
+                   AS _partition_date,
+               $ingested_at AS _ingested_at
+        FROM read_parquet($paths, filename = true, file_row_number = true,
+                          hive_partitioning = false)
+        """,
+        {"paths": [str(file.path) for file in files], "ingested_at": ingested_at},
+    ).fetchall()
+    if inserted != expected:
+        msg = f"raw.{table}: read {inserted:,} rows from {len(files):,} files whose footers count {expected:,}; a file changed during the run, run again"
+        raise SourceError(msg)
     manifest = pa.table(
         {
-            "path": [str(file.path) for file in files],
             "relative": [file.relative for file in files],
             "partition_date": pa.array(
                 [file.partition_date for file in files], pa.date32()
             ),
             "size_bytes": [file.size for file in files],
             "content_hash": [hashes[file.relative] for file in files],
+            "row_count": pa.array([rows[file.relative] for file in files], pa.int64()),
         }
-    )
-    schema = contracts.arrow_schema(f"raw.{table}")
-    columns = [f.name for f in schema if f.name not in contracts.LINEAGE_COLUMNS]
-    types = _column_types(con, table)
-    select = ", ".join(
-        f'CAST(r."{name}" AS {types[name]}) AS "{name}"' for name in columns
     )
     con.register("_manifest", manifest)
     try:
-        # read_parquet binds columns by name, so files of other writers may order
-        # them differently or add extras (a pandas index); check_files vetted types.
         con.execute(
-            f"""
-            INSERT INTO raw.{table}
-            SELECT {select},
-                   m.relative AS _source_file,
-                   r.file_row_number AS _source_row,
-                   m.partition_date AS _partition_date,
-                   $ingested_at AS _ingested_at
-            FROM read_parquet($paths, filename = true, file_row_number = true,
-                              hive_partitioning = false) AS r
-            JOIN _manifest AS m ON r.filename = m.path
-            """,
-            {"paths": manifest["path"].to_pylist(), "ingested_at": ingested_at},
-        )
-        con.execute(
-            f"""
+            """
             INSERT INTO meta.ingested_files
-            SELECT $table, m.relative, m.partition_date, m.size_bytes, m.content_hash,
-                   coalesce(c.n, 0), $run_id, $ingested_at
-            FROM _manifest AS m
-            LEFT JOIN (SELECT _source_file, count(*) AS n FROM raw.{table}
-                       WHERE _source_file IN (SELECT relative FROM _manifest)
-                       GROUP BY _source_file) AS c ON c._source_file = m.relative
+            SELECT $table, relative, partition_date, size_bytes, content_hash,
+                   row_count, $run_id, $ingested_at
+            FROM _manifest
             """,
             {"table": table, "run_id": run_id, "ingested_at": ingested_at},
         )
-        ((rows,),) = con.execute(
-            "SELECT coalesce(sum(row_count), 0) FROM meta.ingested_files "
-            "WHERE table_name = $t AND run_id = $r "
-            "AND source_file IN (SELECT relative FROM _manifest)",
-            {"t": table, "r": run_id},
-        ).fetchall()
     finally:
         con.unregister("_manifest")
-    return int(rows)
+    return int(inserted)
 
 
 def _column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:

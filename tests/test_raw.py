@@ -54,6 +54,26 @@ def test_rows_keep_source_values_and_gain_lineage(con, small_dir):
     ]
 
 
+def test_rows_are_stored_in_lineage_order(con, tmp_path):
+    # Publishing streams a whole raw table without a sort, relying on this order.
+    for offset in range(12):
+        day = dt.date(2025, 3, 1) + dt.timedelta(days=offset)
+        write_day(tmp_path, day, n=3000, start=offset * 3000)
+        write_partition(
+            tmp_path,
+            "orders",
+            day,
+            sample_rows("orders", day, n=5, start=10**6 + offset * 5),
+            name="extra.parquet",
+        )
+    ingest(con, tmp_path)
+    stored = con.sql(
+        "SELECT _partition_date, _source_file, _source_row FROM raw.orders"
+    ).fetchall()
+    assert len(stored) == 12 * 3005
+    assert stored == sorted(stored)
+
+
 def test_rerun_ingests_nothing_and_new_day_only_new_files(con, small_dir):
     ingest(con, small_dir)
     again = ingest(con, small_dir, run_id="r2", at=T1)
