@@ -21,6 +21,7 @@ CASE_COLORS = {
     "generator": "tab:gray",
     "rebuild_duckdb": "tab:blue",
     "rebuild_postgres": "tab:green",
+    "publish_postgres": "tab:olive",
     "classic_baseline": "tab:red",
     "copy_floor": "tab:purple",
     "transform_only": "tab:orange",

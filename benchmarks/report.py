@@ -142,6 +142,7 @@ _CASE_ORDER = (
     "generator",
     "rebuild_duckdb",
     "rebuild_postgres",
+    "publish_postgres",
     "classic_baseline",
     "copy_floor",
     "transform_only",
@@ -206,23 +207,29 @@ def ratios(found: dict[Key, Group]) -> list[str]:
 
 
 def _load_vs_copy(head: str, engine: str, get: Any) -> list[str]:  # noqa: ANN401
+    alone = get("publish_postgres", "engine", "postgres")
     pg = get("rebuild_postgres", engine, "postgres")
     reported = get("rebuild_postgres", engine, "postgres:load")
     duck = get("rebuild_duckdb", engine, "duckdb")
+    loads = []
+    if engine == "polars" and alone:
+        loads.append(("load phase alone (etl publish)", alone.median, alone.rows))
     if reported:
-        load, how = reported.median, "load phase reported by etl run"
-    elif pg and duck:
-        load = pg.median - duck.median
-        how = "load phase DERIVED as Postgres rebuild minus DuckDB rebuild"
-    else:
-        return []
+        what = f"engine ({engine}) load phase during etl run (overlaps building)"
+        loads.append((what, reported.median, reported.rows))
+    if pg and duck:
+        what = f"engine ({engine}) load phase DERIVED as Postgres rebuild minus DuckDB rebuild"
+        loads.append((what, pg.median - duck.median, None))
     lines = []
     for variant in ("copy-serial", "copy-parallel"):
         floor = get("copy_floor", variant, "postgres")
-        if floor:
+        if not floor:
+            continue
+        for what, seconds, rows in loads:
+            same = "" if rows in (None, floor.rows) else f"; {rows:,} rows loaded"
             lines.append(
-                f"{head} engine ({engine}) load phase vs COPY floor ({variant}): "
-                f"**{load / floor.median:.2f}x** the floor's time ({load:.2f} s vs "
-                f"{floor.median:.2f} s for {floor.rows:,} rows; {how})"
+                f"{head} {what} vs COPY floor ({variant}): "
+                f"**{floor.median / seconds:.2f}x** the floor's rate ({seconds:.2f} s vs "
+                f"{floor.median:.2f} s for {floor.rows:,} rows{same})"
             )
     return lines

@@ -488,6 +488,48 @@ def run(
 
 
 @cli.command()
+@click.option(
+    "--layers",
+    default="raw,staging,prod",
+    show_default=True,
+    callback=_parse_layers,
+    help="Layers to publish, comma-separated.",
+)
+@warehouse_option
+@pg_url_option
+@quiet_option
+@common_options
+def publish(
+    layers: tuple[str, ...], warehouse: Path, pg_url: str | None, quiet: bool
+) -> None:
+    """Copy the warehouse's layers to PostgreSQL as they are, without rebuilding.
+
+    For a Postgres database that is new or behind, or to repeat a publish that
+    failed: raw moves only the files the target's ledger lacks, staging and prod
+    are loaded and swapped in whole, just as `etl run --pg-url` does after a build.
+    Run `etl setup --pg-url` once first.
+
+    \b
+    Example:
+        etl publish --pg-url postgresql://etl@localhost:5432/shop
+        etl publish --layers prod --pg-url postgresql://etl@localhost:5432/bi
+    """
+    if not pg_url:
+        msg = "--pg-url (or ETL_PG_URL) is required: where should the layers go?"
+        raise click.UsageError(msg)
+    from engine.config import redact
+    from engine.pipeline import publish_warehouse
+
+    settings = Settings(warehouse=warehouse, pg_url=pg_url)
+    published = publish_warehouse(settings, layers=layers, progress=_progress(quiet))  # type: ignore[arg-type]
+    if not quiet:
+        sent = ", ".join(
+            f"{p.layer} {p.rows:,} rows {p.seconds:.2f} s" for p in published.values()
+        )
+        click.echo(f"published to {redact(pg_url)}: {sent}")
+
+
+@cli.command()
 @warehouse_option
 @pg_url_option
 @format_option

@@ -105,6 +105,51 @@ def run_pipeline(
     return summary
 
 
+def publish_warehouse(
+    settings: Settings,
+    *,
+    layers: Sequence[Layer] = contracts.LAYERS,
+    progress: Progress | None = None,
+) -> dict[str, Published]:
+    """Publish the warehouse's layers as they are to PostgreSQL, building nothing.
+
+    For a target that is new or behind: raw moves only the files its ledger lacks,
+    staging and prod are swapped in whole, exactly as `etl run --pg-url` does.
+    """
+    progress = progress or NullProgress()
+    ordered = tuple(layer for layer in contracts.LAYERS if layer in layers)
+    published = {}
+    with contextlib.ExitStack() as stack:
+        target = stack.enter_context(_open_target(settings))
+        stack.enter_context(target.lock())
+        con = warehouse.open_warehouse(settings.warehouse, read_only=True)
+        stack.callback(con.close)
+        for layer in ordered:
+            _check_built(con, settings, layer)
+        for layer in ordered:
+            progress.start(f"postgres: {layer}")
+            published[layer] = publish.publish_layer(
+                con, target, layer, settings.batch_rows
+            )
+            sent = published[layer]
+            progress.done(f"{sent.rows:,} rows published in {sent.seconds:.2f} s")
+    return published
+
+
+def _check_built(
+    con: duckdb.DuckDBPyConnection, settings: Settings, layer: str
+) -> None:
+    """Refuse to publish a layer no run has built: it would empty the target's copy."""
+    # A layer's run-log rows commit with its tables, so they prove it was built.
+    ((built,),) = con.sql(
+        "SELECT count(*) FROM meta.run_tables WHERE layer = $layer",
+        params={"layer": layer},
+    ).fetchall()
+    if not built:
+        msg = f'{settings.warehouse}: no run has built the {layer} layer yet; build it first with "etl run"'
+        raise SourceError(msg)
+
+
 def _open_target(settings: Settings) -> PostgresTarget:
     from engine.postgres import PostgresTarget
 

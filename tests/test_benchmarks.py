@@ -178,7 +178,7 @@ def test_harness_postgres_cases_check_equal(tmp_path, capsys):
     code = main(
         [
             "--cases",
-            "rebuild_postgres,classic_baseline,copy_floor",
+            "rebuild_postgres,publish_postgres,classic_baseline,copy_floor",
             *TINY,
             "--out",
             str(tmp_path),
@@ -193,12 +193,14 @@ def test_harness_postgres_cases_check_equal(tmp_path, capsys):
     assert {(r[1], r[2], r[3]) for r in rows} >= {
         ("rebuild_postgres", "polars", "postgres"),
         ("rebuild_postgres", "duckdb", "postgres"),
+        ("publish_postgres", "engine", "postgres"),
         ("classic_baseline", "pandas", "postgres"),
         ("copy_floor", "copy-serial", "postgres"),
         ("copy_floor", "copy-parallel", "postgres"),
     }
     assert "vs classic baseline" in out
-    assert "load phase vs COPY floor" in out
+    assert "load phase alone (etl publish) vs COPY floor (copy-serial)" in out
+    assert "load phase during etl run (overlaps building) vs COPY floor" in out
     after = {r[0] for r in run_sql(url, "SELECT datname FROM pg_database")}
     assert after == before, "the harness left databases behind"
 

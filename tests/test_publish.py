@@ -133,6 +133,44 @@ def test_a_database_that_is_behind_catches_up(pg_ready, generated_dir, tmp_path)
     assert_same(duck_contents(warehouse), pg_contents(pg_ready))
 
 
+def test_publish_copies_a_built_warehouse_without_rebuilding(
+    runner, pg_ready, generated_dir, tmp_path
+):
+    warehouse = tmp_path / "w.duckdb"
+    run_pipeline(Settings(data_dir=generated_dir, warehouse=warehouse))  # DuckDB only
+    before = duck_contents(warehouse, ["meta.runs", "meta.run_tables"])
+    args = ["publish", "--warehouse", str(warehouse), "--pg-url", pg_ready]
+    first = runner.invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    assert first.stdout.startswith("published to postgresql://")
+    assert_same(duck_contents(warehouse), pg_contents(pg_ready))
+    assert duck_contents(warehouse, ["meta.runs", "meta.run_tables"]) == before
+    again = runner.invoke(cli, [*args, "--layers", "raw"])
+    assert again.exit_code == 0, again.output
+    assert ": raw 0 rows " in again.stdout
+
+
+def test_publish_refuses_a_layer_no_run_has_built(
+    runner, pg_ready, generated_dir, tmp_path
+):
+    warehouse = tmp_path / "w.duckdb"
+    run_pipeline(Settings(data_dir=generated_dir, warehouse=warehouse), layers=("raw",))
+    result = runner.invoke(
+        cli, ["publish", "--warehouse", str(warehouse), "--pg-url", pg_ready]
+    )
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f'Error: {warehouse}: no run has built the staging layer yet; build it first with "etl run"\n'
+    )
+    assert run_sql(pg_ready, "SELECT count(*) FROM raw.orders") == [(0,)]
+
+
+def test_publish_needs_a_target(runner, tmp_path):
+    result = runner.invoke(cli, ["publish", "--warehouse", str(tmp_path / "w.duckdb")])
+    assert result.exit_code == 2
+    assert "--pg-url (or ETL_PG_URL) is required" in result.stderr
+
+
 def test_not_set_up_fails_before_touching_the_warehouse(
     pg_url, generated_dir, tmp_path
 ):

@@ -20,6 +20,7 @@ CASE_NAMES: Final = (
     "generator",
     "rebuild_duckdb",
     "rebuild_postgres",
+    "publish_postgres",
     "classic_baseline",
     "copy_floor",
     "transform_only",
