@@ -40,6 +40,16 @@ def ddl_files() -> list[Path]:
 
 @functools.cache
 def _arrow_schemas() -> dict[str, pa.Schema]:
+    return _read_ddl()[0]
+
+
+@functools.cache
+def _primary_keys() -> dict[str, tuple[str, ...]]:
+    return _read_ddl()[1]
+
+
+@functools.cache
+def _read_ddl() -> tuple[dict[str, pa.Schema], dict[str, tuple[str, ...]]]:
     import duckdb
     import pyarrow as pa
 
@@ -60,7 +70,11 @@ def _arrow_schemas() -> dict[str, pa.Schema]:
             schemas[f"{schema}.{table}"] = pa.schema(
                 [_normalize(field) for field in arrow.schema]
             )
-        return schemas
+        keys = con.execute(
+            "SELECT schema_name || '.' || table_name, constraint_column_names "
+            "FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
+        ).fetchall()
+        return schemas, {table: tuple(columns) for table, columns in keys}
     finally:
         con.close()
 
@@ -93,6 +107,12 @@ def arrow_schema(table: str) -> pa.Schema:
 
         msg = f"{table}: no such table in sql/; known tables: {', '.join(_arrow_schemas())}"
         raise ContractError(msg, table=table) from None
+
+
+def primary_key(table: str) -> tuple[str, ...]:
+    """The primary key columns sql/ declares for a qualified table; () for none."""
+    arrow_schema(table)  # an unknown table is an error, not a table without a key
+    return _primary_keys().get(table, ())
 
 
 def polars_schema(table: str) -> pl.Schema:

@@ -6,10 +6,12 @@ from collections import Counter
 from decimal import Decimal
 
 import duckdb
+import polars as pl
 import pytest
 
-from engine import contracts
+from engine import contracts, warehouse
 from engine.config import Settings
+from engine.errors import ContractError
 from engine.pipeline import run_pipeline
 from tests import oracle
 
@@ -243,28 +245,56 @@ def test_duckdb_engine_builds_identical_staging_and_prod(
     assert query(settings.warehouse, sql) == query(built_warehouse, sql)
 
 
-def test_republished_tables_keep_keys_and_comments(generated_dir, tmp_path):
+def test_republished_tables_keep_comments_and_hold_no_key_index(
+    generated_dir, tmp_path
+):
     settings = Settings(data_dir=generated_dir, warehouse=tmp_path / "w.duckdb")
     run_pipeline(settings)
     run_pipeline(settings)
     keys = query(
         settings.warehouse,
-        "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' "
-        "AND schema_name IN ('staging', 'prod') ORDER BY 1",
+        "SELECT schema_name, table_name FROM duckdb_constraints() "
+        "WHERE constraint_type = 'PRIMARY KEY' ORDER BY ALL",
     )
     assert keys == [
-        ("customer_metrics",),
-        ("customers",),
-        ("daily_category_metrics",),
-        ("daily_product_metrics",),
-        ("daily_sales",),
-        ("monthly_sales",),
-        ("order_items",),
-        ("orders",),
-        ("products",),
+        ("meta", "ingested_files"),
+        ("meta", "run_tables"),
+        ("meta", "runs"),
     ]
-    comments = query(
+    uncommented = query(
         settings.warehouse,
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name IN ('staging', 'prod') AND coalesce(comment, '') = ''",
+        "SELECT count(*) FROM duckdb_tables() "
+        "WHERE schema_name IN ('staging', 'prod') AND comment IS NULL",
     )
-    assert comments == [(0,)]
+    assert uncommented == [(0,)]
+
+
+def test_a_duplicate_key_is_refused_and_nothing_is_written(tmp_path):
+    con = warehouse.open_warehouse(tmp_path / "w.duckdb")
+    schema = contracts.polars_schema("prod.daily_category_metrics")
+
+    def frame(days):
+        rows = [
+            {
+                name: (1 if dtype.is_integer() else None)
+                for name, dtype in schema.items()
+            }
+            | {"order_date": day, "category": "Books", "total_revenue": Decimal("1.00")}
+            for day in days
+        ]
+        return pl.DataFrame(rows, schema=schema)
+
+    first, second = dt.date(2025, 1, 1), dt.date(2025, 1, 2)
+    with warehouse.transaction(con):
+        warehouse.replace_tables(con, {"prod.daily_category_metrics": frame([first])})
+    with (
+        pytest.raises(
+            ContractError,
+            match=r"^prod.daily_category_metrics: duplicate primary key \(order_date, category\)=\(2025-01-02, Books\); nothing was written",
+        ),
+        warehouse.transaction(con),
+    ):
+        warehouse.replace_tables(
+            con, {"prod.daily_category_metrics": frame([second, first, second])}
+        )
+    assert warehouse.count_rows(con, "prod.daily_category_metrics") == 1
