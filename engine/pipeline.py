@@ -118,7 +118,7 @@ def publish_warehouse(
     """
     progress = progress or NullProgress()
     ordered = tuple(layer for layer in contracts.LAYERS if layer in layers)
-    published = {}
+    published: dict[str, Published] = {}
     with contextlib.ExitStack() as stack:
         target = stack.enter_context(_open_target(settings))
         stack.enter_context(target.lock())
@@ -128,10 +128,9 @@ def publish_warehouse(
             _check_built(con, settings, layer)
         for layer in ordered:
             progress.start(f"postgres: {layer}")
-            published[layer] = publish.publish_layer(
+            published[layer] = sent = publish.publish_layer(
                 con, target, layer, settings.batch_rows
             )
-            sent = published[layer]
             progress.done(f"{sent.rows:,} rows published in {sent.seconds:.2f} s")
     return published
 
@@ -202,24 +201,23 @@ def _run_layers(
                 summary.tables.extend(stats)
                 _log_tables(con, summary.run_id, stats)
             if target is not None:
-                _await_publish(pending, summary, progress)
+                _await_publish(pending, summary.published, progress)
                 job = publish.publish_layer, con, target, layer, settings.batch_rows
                 pending = layer, publisher.submit(*job)
-        _await_publish(pending, summary, progress)
+        _await_publish(pending, summary.published, progress)
 
 
 def _await_publish(
     pending: tuple[str, concurrent.futures.Future[Published]] | None,
-    summary: RunSummary,
+    published: dict[str, Published],
     progress: Progress,
 ) -> None:
     if pending is None:
         return
     layer, future = pending
     progress.start(f"postgres: {layer}")
-    published = future.result()
-    summary.published[layer] = published
-    progress.done(f"{published.rows:,} rows published in {published.seconds:.2f} s")
+    published[layer] = sent = future.result()
+    progress.done(f"{sent.rows:,} rows published in {sent.seconds:.2f} s")
 
 
 def _build_raw(
