@@ -20,7 +20,7 @@ from engine.config import DEFAULT_DATA_DIR, DEFAULT_WAREHOUSE, Settings
 from engine.errors import EtlError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from engine.quality import Report
 
@@ -373,14 +373,19 @@ def _parse_layers(
     return names
 
 
+def layers_option(verb: str) -> Callable[[F], F]:
+    """--layers: which layers a command builds or publishes (they go raw -> staging -> prod)."""
+    return click.option(
+        "--layers",
+        default="raw,staging,prod",
+        show_default=True,
+        callback=_parse_layers,
+        help=f"Layers to {verb}, comma-separated, in any order (they go raw -> staging -> prod).",
+    )
+
+
 @cli.command()
-@click.option(
-    "--layers",
-    default="raw,staging,prod",
-    show_default=True,
-    callback=_parse_layers,
-    help="Layers to build, comma-separated, in any order (they run raw -> staging -> prod).",
-)
+@layers_option("build")
 @data_dir_option
 @warehouse_option
 @click.option(
@@ -474,27 +479,25 @@ def run(
     )
     layer_times = ", ".join(f"{k} {v:.2f} s" for k, v in summary.layer_seconds.items())
     if summary.published:
-        from engine.config import redact
-
-        sent = ", ".join(
-            f"{p.layer} {p.rows:,} rows {p.seconds:.2f} s"
-            for p in summary.published.values()
-        )
-        click.echo(f"published to {redact(pg_url)}: {sent}")
+        _echo_published(pg_url, summary.published)
     as_of_text = f", as of {summary.as_of}" if summary.as_of else ""
     click.echo(
         f"run {summary.run_id} {summary.status}{as_of_text}: {layer_times} -> {warehouse}"
     )
 
 
+def _echo_published(pg_url: str | None, published: Mapping[str, Any]) -> None:
+    """The 'published to URL: raw N rows S s, ...' line (the benchmarks parse it)."""
+    from engine.config import redact
+
+    sent = ", ".join(
+        f"{p.layer} {p.rows:,} rows {p.seconds:.2f} s" for p in published.values()
+    )
+    click.echo(f"published to {redact(pg_url)}: {sent}")
+
+
 @cli.command()
-@click.option(
-    "--layers",
-    default="raw,staging,prod",
-    show_default=True,
-    callback=_parse_layers,
-    help="Layers to publish, comma-separated.",
-)
+@layers_option("publish")
 @warehouse_option
 @pg_url_option
 @quiet_option
@@ -517,16 +520,12 @@ def publish(
     if not pg_url:
         msg = "--pg-url (or ETL_PG_URL) is required: where should the layers go?"
         raise click.UsageError(msg)
-    from engine.config import redact
     from engine.pipeline import publish_warehouse
 
     settings = Settings(warehouse=warehouse, pg_url=pg_url)
     published = publish_warehouse(settings, layers=layers, progress=_progress(quiet))  # type: ignore[arg-type]
     if not quiet:
-        sent = ", ".join(
-            f"{p.layer} {p.rows:,} rows {p.seconds:.2f} s" for p in published.values()
-        )
-        click.echo(f"published to {redact(pg_url)}: {sent}")
+        _echo_published(pg_url, published)
 
 
 @cli.command()
