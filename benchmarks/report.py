@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from benchmarks.cases import CASE_NAMES
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -138,20 +140,9 @@ def markdown(
     return "\n".join(lines)
 
 
-_CASE_ORDER = (
-    "generator",
-    "rebuild_duckdb",
-    "rebuild_postgres",
-    "publish_postgres",
-    "classic_baseline",
-    "copy_floor",
-    "transform_only",
-)
-
-
 def _order(key: Key) -> tuple[Any, ...]:
     scale, case, engine, target = key
-    rank = _CASE_ORDER.index(case) if case in _CASE_ORDER else len(_CASE_ORDER)
+    rank = CASE_NAMES.index(case) if case in CASE_NAMES else len(CASE_NAMES)
     return (scale, rank, engine, target)
 
 

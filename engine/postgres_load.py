@@ -41,8 +41,9 @@ class Tally:
     decimals: tuple[str, ...]
     rows: int = 0
     sums: dict[str, decimal.Decimal] = dataclasses.field(default_factory=dict)
+    by_partition: bool = False
     partitions: set[dt.date] = dataclasses.field(default_factory=set)
-    """Distinct `_partition_date` values sent, for tables that have the column."""
+    """Distinct `_partition_date` values sent, when counted `by_partition` (raw)."""
     error: BaseException | None = None
     """Why the stream stopped, re-raised instead of the driver's wrapped message."""
 
@@ -52,7 +53,7 @@ class Tally:
             value = pc.sum(batch.column(name)).as_py()
             if value is not None:
                 self.sums[name] = _EXACT.add(self.sums.get(name, _ZERO), value)
-        if "_partition_date" in batch.schema.names:
+        if self.by_partition:
             self.partitions.update(pc.unique(batch["_partition_date"]).to_pylist())
 
 
@@ -61,13 +62,14 @@ def conform(
     table: str,
     batch_rows: int,
     *,
+    by_partition: bool = False,
     abort: threading.Event | None = None,
 ) -> tuple[pa.RecordBatchReader, Tally]:
     """Cast a stream to the table's contract schema and tally it as it is read."""
     schema = contracts.arrow_schema(table)
     _check_names(reader.schema, schema, table)
     decimals = tuple(f.name for f in schema if pa.types.is_decimal(f.type))
-    tally = Tally(table=table, decimals=decimals)
+    tally = Tally(table=table, decimals=decimals, by_partition=by_partition)
 
     def batches() -> Iterator[pa.RecordBatch]:
         try:

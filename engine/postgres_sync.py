@@ -118,7 +118,7 @@ def sync_table(
     tally = Tally(table=table, decimals=())
     if fetched:
         with fetch(fetched) as reader:
-            stream, tally = conform(reader, table, batch_rows)
+            stream, tally = conform(reader, table, batch_rows, by_partition=True)
             ingest(conn, url, stream, tally, ("raw", name))
         rows = ledger.filter(pc.is_in(ledger["source_file"], pa.array(fetched)))
         stream, ledger_tally = conform(rows.to_reader(), LEDGER, batch_rows)
