@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 PREFIX: Final = "etl_bench_"
+PREFIX_ENV: Final = "ETL_BENCH_DB_PREFIX"
+"""Narrows the throwaway databases' prefix (it must start with PREFIX), so a caller
+such as a test can find exactly the databases this harness made on a shared server."""
 DEFAULT_ADMIN_URL: Final = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -65,17 +68,27 @@ def fetch_arrow(url: str, sql: str) -> pa.Table:
     return pa.table(columns, names=table.column_names)
 
 
+def database_prefix() -> str:
+    """The prefix of every database this harness creates and may drop."""
+    prefix = os.environ.get(PREFIX_ENV) or PREFIX
+    if not prefix.startswith(PREFIX) or not prefix.replace("_", "").isalnum():
+        msg = f"{PREFIX_ENV}={prefix!r}: must start with {PREFIX!r} and hold only letters, digits and _"
+        raise BenchError(msg)
+    return prefix
+
+
 def create_database(admin_url: str, label: str) -> str:
-    """A new empty database etl_bench_<label>_<random>; returns its URL."""
-    name = f"{PREFIX}{label}_{uuid.uuid4().hex[:8]}"
+    """A new empty database <prefix><label>_<random>; returns its URL."""
+    name = f"{database_prefix()}{label}_{uuid.uuid4().hex[:8]}"
     run_sql(admin_url, f"CREATE DATABASE {name}")
     return with_database(admin_url, name)
 
 
 def drop_database(admin_url: str, url: str) -> None:
     name = database_of(url)
-    if not name.startswith(PREFIX):
-        msg = f"refusing to drop {name!r}: the harness only drops {PREFIX}* databases"
+    prefix = database_prefix()
+    if not name.startswith(prefix):
+        msg = f"refusing to drop {name!r}: the harness only drops {prefix}* databases"
         raise BenchError(msg)
     with contextlib.suppress(BenchError):
         run_sql(admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import os
+import uuid
 
 import duckdb
 import pyarrow as pa
@@ -160,20 +160,17 @@ def test_classic_value_functions_follow_the_documented_examples():
 
 
 @pytest.mark.postgres
-def test_harness_postgres_cases_check_equal(tmp_path, capsys):
+def test_harness_postgres_cases_check_equal(
+    tmp_path, capsys, monkeypatch, postgres_server
+):
     pytest.importorskip("pandas", reason="the classic baseline needs the bench extra")
-    url = os.environ.get(
-        "ETL_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-    )
-    from benchmarks.pg import run_sql
+    from benchmarks.pg import PREFIX, PREFIX_ENV, run_sql
 
-    try:
-        run_sql(url, "SELECT 1")
-    except Exception as exc:  # noqa: BLE001 - turned into the one-line hint
-        pytest.fail(
-            f"no PostgreSQL at {url}: {exc}; set ETL_TEST_PG_URL", pytrace=False
-        )
-    before = {r[0] for r in run_sql(url, "SELECT datname FROM pg_database")}
+    # Other clients create and drop databases on the same server: look only at
+    # the databases this harness run makes, all named with a prefix of its own.
+    prefix = f"{PREFIX}{uuid.uuid4().hex[:8]}_"
+    monkeypatch.setenv(PREFIX_ENV, prefix)
+    ours = f"SELECT datname FROM pg_database WHERE starts_with(datname, '{prefix}')"
 
     code = main(
         [
@@ -183,7 +180,7 @@ def test_harness_postgres_cases_check_equal(tmp_path, capsys):
             "--out",
             str(tmp_path),
             "--pg-url",
-            url,
+            postgres_server,
         ]
     )
 
@@ -201,8 +198,16 @@ def test_harness_postgres_cases_check_equal(tmp_path, capsys):
     assert "vs classic baseline" in out
     assert "load phase alone (etl publish) vs COPY floor (copy-serial)" in out
     assert "load phase during etl run (overlaps building) vs COPY floor" in out
-    after = {r[0] for r in run_sql(url, "SELECT datname FROM pg_database")}
-    assert after == before, "the harness left databases behind"
+    assert run_sql(postgres_server, ours) == [], "the harness left databases behind"
+
+
+def test_harness_refuses_a_database_prefix_it_could_not_own(monkeypatch):
+    from benchmarks.cases import BenchError
+    from benchmarks.pg import PREFIX_ENV, create_database
+
+    monkeypatch.setenv(PREFIX_ENV, "postgres")
+    with pytest.raises(BenchError, match="must start with 'etl_bench_'"):
+        create_database("postgresql://unused", "x")
 
 
 def test_classic_days_cap_follows_the_budget(tmp_path):
