@@ -152,6 +152,42 @@ def quiet_option(func: F) -> F:
     )(func)
 
 
+class MemorySize(click.ParamType):
+    """A size such as 4GB or 500MB, in bytes."""
+
+    name = "size"
+
+    def convert(
+        self,
+        value: str | int,
+        param: click.Parameter | None,
+        ctx: click.Context | None,
+    ) -> int:
+        from engine.errors import ConfigError
+        from engine.memory import parse_size
+
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_size(value)
+        except ConfigError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def memory_limit_option(func: F) -> F:
+    from engine.memory import DEFAULT_MEMORY_LIMIT
+
+    return click.option(
+        "--memory-limit",
+        type=MemorySize(),
+        default=DEFAULT_MEMORY_LIMIT,
+        envvar="ETL_MEMORY_LIMIT",
+        show_envvar=True,
+        help="Memory the whole run may use, e.g. 4GB or 500MB; work is split into "
+        "pieces that fit [default: 3GiB].",
+    )(func)
+
+
 def format_option(func: F) -> F:
     return click.option(
         "--format",
@@ -415,6 +451,7 @@ def layers_option(verb: str) -> Callable[[F], F]:
     envvar="ETL_THREADS",
     help="Worker threads [default: all cores].",
 )
+@memory_limit_option
 @pg_url_option
 @quiet_option
 @common_options
@@ -426,6 +463,7 @@ def run(
     as_of: dt.datetime | None,
     engine: str,
     threads: int | None,
+    memory_limit: int,
     pg_url: str | None,
     quiet: bool,
 ) -> None:
@@ -454,6 +492,7 @@ def run(
         as_of=as_of.date() if as_of else None,
         engine=engine,  # type: ignore[arg-type]
         threads=threads,
+        memory_limit=memory_limit,
         pg_url=pg_url,
     )
     summary = run_pipeline(settings, layers=layers, progress=_progress(quiet))  # type: ignore[arg-type]
@@ -499,11 +538,16 @@ def _echo_published(pg_url: str | None, published: Mapping[str, Any]) -> None:
 @cli.command()
 @layers_option("publish")
 @warehouse_option
+@memory_limit_option
 @pg_url_option
 @quiet_option
 @common_options
 def publish(
-    layers: tuple[str, ...], warehouse: Path, pg_url: str | None, quiet: bool
+    layers: tuple[str, ...],
+    warehouse: Path,
+    memory_limit: int,
+    pg_url: str | None,
+    quiet: bool,
 ) -> None:
     """Copy the warehouse's layers to PostgreSQL as they are, without rebuilding.
 
@@ -522,7 +566,7 @@ def publish(
         raise click.UsageError(msg)
     from engine.pipeline import publish_warehouse
 
-    settings = Settings(warehouse=warehouse, pg_url=pg_url)
+    settings = Settings(warehouse=warehouse, pg_url=pg_url, memory_limit=memory_limit)
     published = publish_warehouse(settings, layers=layers, progress=_progress(quiet))  # type: ignore[arg-type]
     if not quiet:
         _echo_published(pg_url, published)

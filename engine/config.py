@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from engine.memory import DEFAULT_MEMORY_LIMIT
+
 if TYPE_CHECKING:
     import datetime as dt
 
@@ -35,6 +37,8 @@ class Settings:
     """Rows per Arrow record batch when streaming to a target."""
     threads: int | None = None
     """Worker threads for DuckDB and Polars; None lets them use every core."""
+    memory_limit: int = DEFAULT_MEMORY_LIMIT
+    """Bytes the whole run may use; DuckDB and the Polars pieces are sized from it."""
 
     def __repr__(self) -> str:
         fields = ", ".join(

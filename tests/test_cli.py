@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 import duckdb
+import pytest
 
 from engine.cli import cli
 
@@ -289,3 +290,30 @@ def test_named_queries_are_listed_and_run(runner, built_warehouse):
     missing = runner.invoke(cli, ["query", "--warehouse", str(built_warehouse)])
     assert missing.exit_code == 2
     assert "etl query --list" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("12XB", "memory limit '12XB' is not a size; write it like 4GB, 500MB or 2GiB"),
+        (
+            "10MB",
+            "memory limit '10MB' is below the 64MB the engine needs; give it more",
+        ),
+    ],
+)
+def test_a_bad_memory_limit_is_one_line(runner, value, why):
+    result = runner.invoke(cli, ["run", "--memory-limit", value])
+    assert result.exit_code == 2
+    assert result.output.splitlines()[-1] == (
+        f"Error: Invalid value for '--memory-limit' (env var: 'ETL_MEMORY_LIMIT'): {why}"
+    )
+
+
+def test_memory_sizes_parse_in_decimal_and_binary_units():
+    from engine.memory import parse_size
+
+    assert parse_size("4GB") == 4 * 10**9
+    assert parse_size("500mb") == 500 * 10**6
+    assert parse_size("1.5GiB") == 3 * 2**29
+    assert parse_size("100000000") == 10**8
