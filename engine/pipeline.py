@@ -20,10 +20,10 @@ from engine.errors import EtlError, SourceError
 from engine.progress import NullProgress
 
 if TYPE_CHECKING:
+    import types
     from collections.abc import Sequence
 
     import duckdb
-    import polars as pl
 
     from engine.config import Settings
     from engine.contracts import Layer
@@ -183,7 +183,6 @@ def _run_layers(
     progress: Progress,
     target: PostgresTarget | None,
 ) -> None:
-    staged: dict[str, pl.LazyFrame] | None = None
     # Publishing a layer to Postgres overlaps with building the next one: the copy
     # is mostly server work, and the next layer reads the warehouse, not the target.
     with concurrent.futures.ThreadPoolExecutor(1, "etl-publish") as publisher:
@@ -194,9 +193,9 @@ def _run_layers(
                 if layer == "raw":
                     stats = _build_raw(con, settings, summary, progress)
                 elif layer == "staging":
-                    stats, staged = _build_staging(con, settings, progress)
+                    stats = _build_staging(con, settings, progress)
                 else:
-                    stats = _build_prod(con, settings, summary, staged, progress)
+                    stats = _build_prod(con, settings, summary, progress)
                 summary.layer_seconds[layer] = time.perf_counter() - started
                 summary.tables.extend(stats)
                 _log_tables(con, summary.run_id, stats)
@@ -243,82 +242,62 @@ def _build_raw(
     ]
 
 
+def _engine(settings: Settings) -> types.ModuleType:
+    """The module that builds staging and prod for the chosen engine."""
+    if settings.engine == "duckdb":
+        from engine import duckdb_build
+
+        return duckdb_build
+    from engine import polars_build
+
+    return polars_build
+
+
 def _build_staging(
     con: duckdb.DuckDBPyConnection, settings: Settings, progress: Progress
-) -> tuple[list[TableStats], dict[str, pl.LazyFrame]]:
+) -> list[TableStats]:
     raw_rows = {e: warehouse.count_rows(con, f"raw.{e}") for e in contracts.ENTITIES}
     if not any(raw_rows.values()):
         msg = 'raw layer is empty; ingest files first with "etl run" (or --layers raw)'
         raise SourceError(msg)
     progress.start(f"staging: clean ({settings.engine})", total=len(contracts.ENTITIES))
     started = time.perf_counter()
-    if settings.engine == "duckdb":
-        from engine.staging_sql import build_staging_sql
-
-        results = build_staging_sql(con)
-    else:
-        from engine.staging import build_staging
-
-        raw_frames = {
-            e: warehouse.read_table(con, f"raw.{e}").lazy() for e in contracts.ENTITIES
-        }
-        results = build_staging(raw_frames)
+    counts = _engine(settings).build_staging_tables(
+        con, memory_limit=settings.memory_limit
+    )
     seconds = time.perf_counter() - started
-    progress.done(f"{sum(r.clean.height for r in results.values()):,} clean rows")
-    progress.start("staging: publish", total=len(results))
-    frames = {}
-    for entity, result in results.items():
-        frames[f"staging.{entity}"] = result.clean
-        frames[f"staging.{entity}_rejects"] = result.rejects
-    warehouse.replace_tables(con, frames)
-    progress.done(f"{len(frames)} tables")
-    stats = [
+    progress.done(f"{sum(c.clean for c in counts.values()):,} clean rows")
+    return [
         TableStats(
             "staging",
             f"staging.{entity}",
             rows_in=raw_rows[entity],
-            rows_out=result.clean.height,
-            rows_rejected=result.rejects.height,
-            rows_duplicate=result.duplicates,
+            rows_out=c.clean,
+            rows_rejected=c.rejects,
+            rows_duplicate=c.duplicates,
             seconds=seconds,
         )
-        for entity, result in results.items()
+        for entity, c in counts.items()
     ]
-    return stats, {entity: result.clean.lazy() for entity, result in results.items()}
 
 
 def _build_prod(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
     summary: RunSummary,
-    staged: dict[str, pl.LazyFrame] | None,
     progress: Progress,
 ) -> list[TableStats]:
-    from engine import prod
-
     summary.as_of = settings.as_of or last_partition_date(con)
     progress.start(f"prod: aggregate ({settings.engine})", total=None)
     started = time.perf_counter()
-    if settings.engine == "duckdb":
-        frames = prod.build_prod_sql(con, as_of=summary.as_of)
-    else:
-        if staged is None:
-            staged = {
-                e: warehouse.read_table(con, f"staging.{e}").lazy()
-                for e in contracts.ENTITIES
-            }
-        frames = prod.build_prod(staged, as_of=summary.as_of)
-    seconds = time.perf_counter() - started
-    outputs = {f"prod.{name}": frame for name, frame in frames.items()}
-    warehouse.replace_tables(con, outputs)
-    progress.done(
-        f"{sum(f.height for f in outputs.values()):,} rows in {len(outputs)} tables"
+    rows = _engine(settings).build_prod_tables(
+        con, as_of=summary.as_of, memory_limit=settings.memory_limit
     )
+    seconds = time.perf_counter() - started
+    progress.done(f"{sum(rows.values()):,} rows in {len(rows)} tables")
     return [
-        TableStats(
-            "prod", name, rows_in=frame.height, rows_out=frame.height, seconds=seconds
-        )
-        for name, frame in outputs.items()
+        TableStats("prod", name, rows_in=n, rows_out=n, seconds=seconds)
+        for name, n in rows.items()
     ]
 
 

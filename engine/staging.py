@@ -52,6 +52,7 @@ __all__ = [
     "KEYS",
     "REASONS",
     "ROW_ORDER",
+    "StagedCounts",
     "StagingResult",
     "build_staging",
     "clean_customers",
@@ -74,6 +75,15 @@ KEYS: Final = {
 
 
 @dataclass(frozen=True, slots=True)
+class StagedCounts:
+    """How one entity's raw rows split; raw rows = clean + rejects + duplicates."""
+
+    clean: int
+    rejects: int
+    duplicates: int
+
+
+@dataclass(frozen=True, slots=True)
 class StagingResult:
     """One entity's staging output; raw rows = clean + rejects + duplicates."""
 
@@ -83,6 +93,10 @@ class StagingResult:
     """Conformed to staging.<entity>_rejects, sorted by ROW_ORDER."""
     duplicates: int
     """Raw rows dropped as exact copies (products: also superseded snapshots)."""
+
+    def counts(self) -> StagedCounts:
+        """The row counts of this result."""
+        return StagedCounts(self.clean.height, self.rejects.height, self.duplicates)
 
 
 def _source_columns(entity: str) -> list[str]:

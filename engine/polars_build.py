@@ -1,0 +1,50 @@
+"""The Polars engine's staging and prod steps: read the warehouse, write its tables.
+
+Called by the pipeline inside the layer's transaction; the tables it writes become
+visible together with the layer's run log when that transaction commits.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from engine import contracts, warehouse
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    import duckdb
+
+    from engine.staging import StagedCounts
+
+
+def build_staging_tables(
+    con: duckdb.DuckDBPyConnection, *, memory_limit: int
+) -> dict[str, StagedCounts]:
+    """Write staging.<entity> and staging.<entity>_rejects from raw; counts per entity."""
+    from engine.staging import build_staging
+
+    raw_frames = {
+        e: warehouse.read_table(con, f"raw.{e}").lazy() for e in contracts.ENTITIES
+    }
+    results = build_staging(raw_frames)
+    frames = {}
+    for entity, result in results.items():
+        frames[f"staging.{entity}"] = result.clean
+        frames[f"staging.{entity}_rejects"] = result.rejects
+    warehouse.replace_tables(con, frames)
+    return {entity: result.counts() for entity, result in results.items()}
+
+
+def build_prod_tables(
+    con: duckdb.DuckDBPyConnection, *, as_of: dt.date, memory_limit: int
+) -> dict[str, int]:
+    """Write every prod.<name> table from staging; rows per table."""
+    from engine.prod import build_prod
+
+    staged = {
+        e: warehouse.read_table(con, f"staging.{e}").lazy() for e in contracts.ENTITIES
+    }
+    frames = build_prod(staged, as_of=as_of)
+    warehouse.replace_tables(con, {f"prod.{n}": f for n, f in frames.items()})
+    return {f"prod.{name}": frame.height for name, frame in frames.items()}
