@@ -7,6 +7,7 @@ Heavy libraries (polars, duckdb, pyarrow, adbc) are imported inside the commands
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import sys
@@ -144,6 +145,60 @@ def pg_url_option(func: F) -> F:
         help="PostgreSQL target as a libpq URL (postgresql://user:pass@host:5432/db). "
         "Without it everything stays in the DuckDB warehouse.",
     )(func)
+
+
+def pg_options(*, publish_mode: bool) -> Callable[[F], F]:
+    """PostgreSQL waits (and how to replace staging and prod), passed on as `pg_options`."""
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - click's signature
+            names = ("pg_connect_timeout", "pg_lock_timeout", "publish_mode")
+            chosen = {n: kwargs.pop(n) for n in names if n in kwargs}
+            return func(*args, pg_options=chosen, **kwargs)
+
+        options = [
+            click.option(
+                "--pg-connect-timeout",
+                type=click.FloatRange(min=1),
+                default=10.0,
+                show_default=True,
+                envvar="ETL_PG_CONNECT_TIMEOUT",
+                show_envvar=True,
+                metavar="SECONDS",
+                help="Give up on a PostgreSQL server that does not answer.",
+            ),
+            click.option(
+                "--pg-lock-timeout",
+                type=click.FloatRange(min=0.1),
+                default=30.0,
+                show_default=True,
+                envvar="ETL_PG_LOCK_TIMEOUT",
+                show_envvar=True,
+                metavar="SECONDS",
+                help="Give up when another session locks a table this long (set on the "
+                "server, so no backend waits on after the client is gone).",
+            ),
+        ]
+        if publish_mode:
+            options.append(
+                click.option(
+                    "--publish-mode",
+                    type=click.Choice(["replace", "swap"]),
+                    default="replace",
+                    show_default=True,
+                    envvar="ETL_PUBLISH_MODE",
+                    show_envvar=True,
+                    help="How staging and prod reach PostgreSQL: replace the rows in one "
+                    "transaction (safe for snapshot readers), or load new tables in "
+                    "parallel and rename them in (see README: PostgreSQL target).",
+                )
+            )
+        for option in reversed(options):
+            wrapper = option(wrapper)
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 def quiet_option(func: F) -> F:
@@ -453,6 +508,7 @@ def layers_option(verb: str) -> Callable[[F], F]:
 )
 @memory_limit_option
 @pg_url_option
+@pg_options(publish_mode=True)
 @quiet_option
 @common_options
 def run(
@@ -465,6 +521,7 @@ def run(
     threads: int | None,
     memory_limit: int,
     pg_url: str | None,
+    pg_options: Mapping[str, Any],
     quiet: bool,
 ) -> None:
     """Build the warehouse: ingest raw files, clean into staging, aggregate into prod.
@@ -472,9 +529,10 @@ def run(
     Raw ingests only new or changed files (tracked by content hash in
     meta.ingested_files); staging and prod are rebuilt from all of raw. Each layer is
     published atomically: a failed run leaves the previous tables intact. With
-    --pg-url every layer built is also published to PostgreSQL (run `etl setup
-    --pg-url` once first): raw partitions incrementally, staging and prod as atomic
-    table swaps.
+    --pg-url every layer built is also published to PostgreSQL (missing schemas and
+    tables are created): raw partitions incrementally, staging and prod atomically.
+    If a publish fails, the warehouse still completes the run and the error says
+    what reached PostgreSQL; `etl publish` catches up.
 
     \b
     Example:
@@ -494,6 +552,7 @@ def run(
         threads=threads,
         memory_limit=memory_limit,
         pg_url=pg_url,
+        **pg_options,
     )
     summary = run_pipeline(settings, layers=layers, progress=_progress(quiet))  # type: ignore[arg-type]
     if quiet:
@@ -540,6 +599,13 @@ def _echo_published(pg_url: str | None, published: Mapping[str, Any]) -> None:
 @warehouse_option
 @memory_limit_option
 @pg_url_option
+@pg_options(publish_mode=True)
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Re-send only what `etl verify` finds drifted: raw partitions and whole "
+    "staging or prod tables.",
+)
 @quiet_option
 @common_options
 def publish(
@@ -547,14 +613,17 @@ def publish(
     warehouse: Path,
     memory_limit: int,
     pg_url: str | None,
+    pg_options: Mapping[str, Any],
+    repair: bool,
     quiet: bool,
 ) -> None:
     """Copy the warehouse's layers to PostgreSQL as they are, without rebuilding.
 
     For a Postgres database that is new or behind, or to repeat a publish that
     failed: raw moves only the files the target's ledger lacks, staging and prod
-    are loaded and swapped in whole, just as `etl run --pg-url` does after a build.
-    Run `etl setup --pg-url` once first.
+    are replaced whole, just as `etl run --pg-url` does after a build. Missing
+    schemas and tables are created. --repair re-sends what `etl verify` finds
+    drifted (rows changed by hand in PostgreSQL).
 
     \b
     Example:
@@ -566,10 +635,58 @@ def publish(
         raise click.UsageError(msg)
     from engine.pipeline import publish_warehouse
 
-    settings = Settings(warehouse=warehouse, pg_url=pg_url, memory_limit=memory_limit)
-    published = publish_warehouse(settings, layers=layers, progress=_progress(quiet))  # type: ignore[arg-type]
+    settings = Settings(
+        warehouse=warehouse, pg_url=pg_url, memory_limit=memory_limit, **pg_options
+    )
+    published = publish_warehouse(
+        settings,
+        layers=layers,  # type: ignore[arg-type]
+        progress=_progress(quiet),
+        repair=repair,
+    )
     if not quiet:
         _echo_published(pg_url, published)
+
+
+@cli.command()
+@layers_option("compare")
+@warehouse_option
+@pg_url_option
+@pg_options(publish_mode=False)
+@common_options
+def verify(
+    layers: tuple[str, ...],
+    warehouse: Path,
+    pg_url: str | None,
+    pg_options: Mapping[str, Any],
+) -> None:
+    """Check that PostgreSQL holds what the warehouse holds; exit 1 on any drift.
+
+    Compares, per partition (raw and staging by _partition_date, prod by date or
+    month), the row count and the exact sum of every money column, and names each
+    table and partition that differs. `etl publish --repair` re-sends exactly those.
+
+    \b
+    Example:
+        etl verify --pg-url postgresql://etl@localhost:5432/shop
+    """
+    if not pg_url:
+        msg = "--pg-url (or ETL_PG_URL) is required: which PostgreSQL copy should be checked?"
+        raise click.UsageError(msg)
+    from engine.config import redact
+    from engine.errors import SinkError
+    from engine.pipeline import verify_target
+
+    settings = Settings(warehouse=warehouse, pg_url=pg_url, **pg_options)
+    drifts, tables = verify_target(settings, layers=layers)  # type: ignore[arg-type]
+    for drift in drifts:
+        click.echo(drift.describe())
+    where = redact(pg_url)
+    if drifts:
+        names = sorted({d.table for d in drifts}, key=tables.index)
+        msg = f"{where} differs from {warehouse} in {len(drifts)} partitions of {len(names)} tables ({', '.join(names)}); re-send them with: etl publish --repair --pg-url {where}"
+        raise SinkError(msg, table=names[0])
+    click.echo(f"{where} matches {warehouse}: {len(tables)} tables checked")
 
 
 @cli.command()

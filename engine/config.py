@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import datetime as dt
 
 Engine = Literal["polars", "duckdb"]
+PublishMode = Literal["replace", "swap"]
 
 DEFAULT_WAREHOUSE = Path("warehouse.duckdb")
 DEFAULT_DATA_DIR = Path("raw_data")
@@ -39,6 +40,12 @@ class Settings:
     """Worker threads for DuckDB and Polars; None lets them use every core."""
     memory_limit: int = DEFAULT_MEMORY_LIMIT
     """Bytes the whole run may use; DuckDB and the Polars pieces are sized from it."""
+    pg_connect_timeout: float = 10.0
+    """Seconds to wait for PostgreSQL to accept a connection and answer."""
+    pg_lock_timeout: float = 30.0
+    """Seconds a PostgreSQL statement waits for another session's lock."""
+    publish_mode: PublishMode = "replace"
+    """replace: swap rows in one transaction (snapshot-safe); swap: rename new tables in."""
 
     def __repr__(self) -> str:
         fields = ", ".join(

@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from engine import contracts, publish, raw, warehouse
-from engine.errors import EtlError, SourceError
+from engine import contracts, drift, publish, raw, warehouse
+from engine.errors import EtlError, SinkError, SourceError
 from engine.progress import NullProgress
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from engine.config import Settings
     from engine.contracts import Layer
+    from engine.drift import Drift
     from engine.postgres import PostgresTarget
     from engine.progress import Progress
     from engine.publish import Published
@@ -110,6 +111,7 @@ def publish_warehouse(
     *,
     layers: Sequence[Layer] = contracts.LAYERS,
     progress: Progress | None = None,
+    repair: bool = False,
 ) -> dict[str, Published]:
     """Publish the warehouse's layers as they are to PostgreSQL, building nothing.
 
@@ -126,25 +128,77 @@ def publish_warehouse(
         stack.callback(con.close)
         for layer in ordered:
             _check_built(con, settings, layer)
-        for layer in ordered:
-            progress.start(f"postgres: {layer}")
-            published[layer] = sent = publish.publish_layer(
-                con, target, layer, settings.batch_rows
-            )
-            progress.done(f"{sent.rows:,} rows published in {sent.seconds:.2f} s")
+        drifts = _drift(con, target, ordered) if repair else None
+        try:
+            for layer in ordered:
+                progress.start(f"postgres: {layer}")
+                if drifts is None:
+                    sent = publish.publish_layer(
+                        con, target, layer, settings.batch_rows
+                    )
+                else:
+                    sent = publish.repair_layer(
+                        con, target, layer, drifts, settings.batch_rows
+                    )
+                published[layer] = sent
+                progress.done(f"{sent.rows:,} rows published in {sent.seconds:.2f} s")
+        except Exception as exc:
+            raise publish.PublishFailed(
+                exc, publish.reached(target.committed, ordered, settings.pg_url)
+            ) from exc
+        if drifts and (left := _drift(con, target, ordered)):
+            msg = f"PostgreSQL still differs after the repair: {left[0].describe()} ({len(left)} partitions); was it changed during the publish? run again"
+            raise SinkError(msg, table=left[0].table)
     return published
+
+
+def verify_target(
+    settings: Settings, *, layers: Sequence[Layer] = contracts.LAYERS
+) -> tuple[list[Drift], list[str]]:
+    """Drifted partitions between the warehouse and PostgreSQL, and the tables checked.
+
+    Only layers some run has built are compared.
+    """
+    from engine.postgres import PostgresTarget
+
+    assert settings.pg_url is not None
+    with contextlib.ExitStack() as stack:
+        target = stack.enter_context(
+            PostgresTarget(
+                settings.pg_url,
+                connect_timeout=settings.pg_connect_timeout,
+                lock_timeout=settings.pg_lock_timeout,
+            )
+        )
+        target.check_setup(for_write=False)
+        con = warehouse.open_warehouse(settings.warehouse, read_only=True)
+        stack.callback(con.close)
+        built = [layer for layer in layers if _is_built(con, layer)]
+        tables = [f"{layer}.{t}" for layer in built for t in contracts.tables(layer)]
+        return drift.find_drift(con, target, tables), tables
+
+
+def _drift(
+    con: duckdb.DuckDBPyConnection, target: PostgresTarget, layers: Sequence[str]
+) -> list[Drift]:
+    tables = [f"{layer}.{t}" for layer in layers for t in contracts.tables(layer)]
+    return drift.find_drift(con, target, tables)
+
+
+def _is_built(con: duckdb.DuckDBPyConnection, layer: str) -> bool:
+    # A layer's run-log rows commit with its tables, so they prove it was built.
+    ((built,),) = con.sql(
+        "SELECT count(*) FROM meta.run_tables WHERE layer = $layer",
+        params={"layer": layer},
+    ).fetchall()
+    return bool(built)
 
 
 def _check_built(
     con: duckdb.DuckDBPyConnection, settings: Settings, layer: str
 ) -> None:
     """Refuse to publish a layer no run has built: it would empty the target's copy."""
-    # A layer's run-log rows commit with its tables, so they prove it was built.
-    ((built,),) = con.sql(
-        "SELECT count(*) FROM meta.run_tables WHERE layer = $layer",
-        params={"layer": layer},
-    ).fetchall()
-    if not built:
+    if not _is_built(con, layer):
         msg = f'{settings.warehouse}: no run has built the {layer} layer yet; build it first with "etl run"'
         raise SourceError(msg)
 
@@ -153,9 +207,15 @@ def _open_target(settings: Settings) -> PostgresTarget:
     from engine.postgres import PostgresTarget
 
     assert settings.pg_url is not None
-    target = PostgresTarget(settings.pg_url, batch_rows=settings.batch_rows)
+    target = PostgresTarget(
+        settings.pg_url,
+        batch_rows=settings.batch_rows,
+        connect_timeout=settings.pg_connect_timeout,
+        lock_timeout=settings.pg_lock_timeout,
+        publish_mode=settings.publish_mode,
+    )
     try:
-        target.check_setup()
+        target.ensure_setup()
     except BaseException:
         target.close()
         raise
@@ -185,6 +245,9 @@ def _run_layers(
 ) -> None:
     # Publishing a layer to Postgres overlaps with building the next one: the copy
     # is mostly server work, and the next layer reads the warehouse, not the target.
+    # A failed publish stops publishing, not the build: the warehouse completes the
+    # run and the error says what reached PostgreSQL, which `etl publish` catches up.
+    failed: Exception | None = None
     with concurrent.futures.ThreadPoolExecutor(1, "etl-publish") as publisher:
         pending: tuple[str, concurrent.futures.Future[Published]] | None = None
         for layer in summary.layers:
@@ -199,24 +262,35 @@ def _run_layers(
                 summary.layer_seconds[layer] = time.perf_counter() - started
                 summary.tables.extend(stats)
                 _log_tables(con, summary.run_id, stats)
-            if target is not None:
-                _await_publish(pending, summary.published, progress)
+            if target is not None and failed is None:
+                failed = _await_publish(pending, summary.published, progress)
                 job = publish.publish_layer, con, target, layer, settings.batch_rows
-                pending = layer, publisher.submit(*job)
-        _await_publish(pending, summary.published, progress)
+                pending = None if failed else (layer, publisher.submit(*job))
+        failed = failed or _await_publish(pending, summary.published, progress)
+    if failed is not None and target is not None:
+        done = ", ".join(summary.layers)
+        where = publish.reached(target.committed, summary.layers, settings.pg_url)
+        reached = f"Warehouse: {done} committed (run {summary.run_id}). {where}"
+        raise publish.PublishFailed(failed, reached) from failed
 
 
 def _await_publish(
     pending: tuple[str, concurrent.futures.Future[Published]] | None,
     published: dict[str, Published],
     progress: Progress,
-) -> None:
+) -> Exception | None:
+    """Wait for a layer's publish; its error, if it failed."""
     if pending is None:
-        return
+        return None
     layer, future = pending
     progress.start(f"postgres: {layer}")
-    published[layer] = sent = future.result()
+    try:
+        published[layer] = sent = future.result()
+    except Exception as exc:  # noqa: BLE001 - reported with what reached where
+        progress.done("failed")
+        return exc
     progress.done(f"{sent.rows:,} rows published in {sent.seconds:.2f} s")
+    return None
 
 
 def _build_raw(

@@ -15,17 +15,18 @@ from typing import TYPE_CHECKING, Final, Literal, TypeVar
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from engine import contracts
+from engine import contracts, postgres_setup
 from engine.config import redact
 from engine.errors import ConfigError, ContractError, QueryError
 from engine.postgres_load import LoadAborted, conform, ingest
+from engine.postgres_locks import DEFAULT_CONNECT_TIMEOUT, DEFAULT_LOCK_TIMEOUT
+from engine.postgres_replace import replace_rows
 from engine.postgres_session import (
     DriverError,
     PostgresError,
     connect,
     execute,
     fetch_arrow,
-    run_script,
     server_message,
     translated,
 )
@@ -33,6 +34,7 @@ from engine.postgres_swap import build, drop_leftovers, read_shapes, swap
 from engine.postgres_sync import LEDGER, SyncResult, read_ledger, sync_table
 
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Callable, Iterator, Mapping, Sequence
     from types import TracebackType
 
@@ -44,9 +46,8 @@ logger = logging.getLogger(__name__)
 
 # One advisory lock per database serializes etl runs; the number only has to be ours.
 _RUN_LOCK: Final = zlib.crc32(b"medallion-etl run")
-_SETUP_LOCK: Final = zlib.crc32(b"medallion-etl setup")
-_SCHEMAS: Final = (*contracts.LAYERS, "meta")
 
+PublishMode = Literal["replace", "swap"]
 T = TypeVar("T")
 
 
@@ -64,8 +65,15 @@ class PostgresTarget:
         Tables loaded in parallel, one connection each. Client and server take
         turns on the CPU, so 4 beat 2 even on 2 cores (1.7 s vs 2.2 s for a
         scale-1 publish).
+    connect_timeout
+        Seconds to wait for the server to accept a connection and answer.
     lock_timeout
-        Seconds the final swap waits for readers' locks before giving up.
+        Seconds any statement waits for another session's lock (set on the
+        server) before the publish gives up, naming the table and the holder.
+    publish_mode
+        How staging and prod are replaced: "replace" swaps the rows of the live
+        tables in one transaction (safe for snapshot readers); "swap" loads new
+        tables in parallel and renames them in.
     """
 
     def __init__(
@@ -74,18 +82,29 @@ class PostgresTarget:
         *,
         batch_rows: int = 65_536,
         workers: int = 4,
-        lock_timeout: float = 10.0,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        publish_mode: PublishMode = "replace",
     ) -> None:
         self._url = url
         self.batch_rows = batch_rows
         self.workers = max(1, workers)
-        self.lock_timeout = lock_timeout
+        self._timeouts = {
+            "connect_timeout": connect_timeout,
+            "lock_timeout": lock_timeout,
+        }
+        if publish_mode not in {"replace", "swap"}:
+            msg = f"publish mode {publish_mode!r}: choose replace or swap"
+            raise ConfigError(msg)
+        self.publish_mode = publish_mode
+        self.committed: list[str] = []
+        """Tables whose publish committed here, in order: what a failure reports."""
         self._idle: list[Connection] = []
         self._pool_guard = threading.Lock()
         # The main connection holds the run lock and does the swaps; one thread at a time.
         self._guard = threading.RLock()
         self._lock_depth = 0
-        self._conn = connect(url)
+        self._conn = connect(url, **self._timeouts)
         try:
             with translated(url, None, "open a session"):
                 self.user, self.database = execute(
@@ -122,81 +141,30 @@ class PostgresTarget:
 
     def setup(self) -> None:
         """Create schemas, tables, comments and the Postgres-only indexes; idempotent."""
-        extras = sorted((contracts.sql_dir() / "postgres").glob("*.sql"))
-        scripts = [path.read_text() for path in [*contracts.ddl_files(), *extras]]
-        # Two setups at once would race on CREATE ... IF NOT EXISTS.
-        script = f"SELECT pg_advisory_xact_lock({_SETUP_LOCK});\n" + "\n".join(scripts)
-        with self._guard, translated(self._url, None, "set up the tables"):
-            run_script(self._conn, script)
-            self._conn.commit()
+        with self._guard:
+            postgres_setup.setup(self._conn, self._url)
 
     def check_setup(self, *, for_write: bool = True) -> None:
         """Raise unless every contract table exists with the contract's columns and types.
 
         With `for_write`, also check this user may load every layer: INSERT and
-        DELETE everywhere, and owning staging and prod tables, which are swapped.
+        DELETE everywhere, and (for the swap mode) owning staging and prod tables.
         """
-        with self._guard, translated(self._url, None, "read the catalog"):
-            self._check_columns(_SCHEMAS)
-            if for_write:
-                self._check_rights()
-            self._conn.rollback()
+        with self._guard:
+            postgres_setup.check(
+                self._conn, self._url, self._identity, for_write, self.publish_mode
+            )
 
-    def _check_columns(self, schemas: Sequence[str], only: Sequence[str] = ()) -> None:
-        found: dict[str, dict[str, str]] = {}
-        for schema, table, column, pg_type in execute(
-            self._conn,
-            "SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod) "
-            "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') "
-            "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-            [list(schemas)],
-        ):
-            found.setdefault(f"{schema}.{table}", {})[column] = pg_type
-        wanted = [f"{s}.{t}" for s in schemas for t in contracts.tables(s)]
-        missing = [name for name in wanted if name not in found]
-        if missing:
-            msg = f'{self.database}: table {missing[0]} is missing ({len(missing)} of {len(wanted)} tables); run "etl setup --pg-url {redact(self._url)}"'
-            raise PostgresError(msg, reason="not_set_up", table=missing[0])
-        for name in wanted:
-            if only and name not in only:
-                continue
-            _compare(name, contracts.arrow_schema(name), found[name], self._url)
+    def ensure_setup(self) -> None:
+        """check_setup, creating missing schemas and tables first (as `etl setup` does)."""
+        with self._guard:
+            postgres_setup.ensure(
+                self._conn, self._url, self._identity, self.publish_mode
+            )
 
-    def _check_rights(self) -> None:
-        for schema, table, owner, own, usage, create, *rights in execute(
-            self._conn,
-            "SELECT n.nspname, c.relname, pg_get_userbyid(c.relowner), "
-            "pg_has_role(c.relowner, 'USAGE'), has_schema_privilege(n.oid, 'USAGE'), "
-            "has_schema_privilege(n.oid, 'CREATE'), has_table_privilege(c.oid, 'SELECT'), "
-            "has_table_privilege(c.oid, 'INSERT'), has_table_privilege(c.oid, 'DELETE') "
-            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p') ORDER BY 1, 2",
-            [list(_SCHEMAS)],
-        ):
-            name = f"{schema}.{table}"
-            if table not in contracts.tables(schema):
-                continue
-            swapped = schema in {"staging", "prod"}
-            lacking = [
-                right
-                for right, ok in zip(
-                    ("SELECT", "INSERT", "DELETE"), rights, strict=True
-                )
-                if not ok
-            ]
-            if not usage or (swapped and not create):
-                what = "USAGE, CREATE" if swapped else "USAGE"
-                msg = f'permission denied: user "{self.user}" needs {what} on schema {schema}; GRANT {what} ON SCHEMA {schema} TO {self.user}, or run etl as the tables\' owner'
-                raise PostgresError(msg, reason="permission", table=name)
-            if swapped and not own:
-                msg = f'permission denied: user "{self.user}" must own {name} to replace it (owner is "{owner}"); run etl as "{owner}" or ALTER TABLE {name} OWNER TO {self.user}'
-                raise PostgresError(msg, reason="permission", table=name)
-            if lacking:
-                what = ", ".join(lacking)
-                msg = f'permission denied: user "{self.user}" has no {what} on {name}; GRANT {what} ON {name} TO {self.user}, or run etl as the tables\' owner'
-                raise PostgresError(msg, reason="permission", table=name)
+    @property
+    def _identity(self) -> tuple[str, str]:
+        return self.user, self.database
 
     # -- run lock ----------------------------------------------------------------
 
@@ -253,11 +221,13 @@ class PostgresTarget:
         table: str,
         ledger: pa.Table,
         fetch: Callable[[Sequence[str]], pa.RecordBatchReader],
+        repair_dates: Sequence[dt.date] = (),
     ) -> SyncResult:
         """Make raw.<table> hold exactly the files in `ledger`, in one transaction.
 
         Files missing here or with another content hash are streamed from
-        `fetch(source_files)`; files here but not in the ledger are deleted.
+        `fetch(source_files)` and replace all their rows here; files here but
+        not in the ledger are deleted; `repair_dates` are emptied and re-sent.
         Let fetch stream rows in `_partition_date` order: the BRIN index that
         finds a file's rows in later syncs is only selective on ordered data.
         Thread-safe: see sync_raw_tables to sync several tables at once.
@@ -268,7 +238,10 @@ class PostgresTarget:
             raise ContractError(msg, table=f"raw.{name}")
         wanted = read_ledger(ledger, name, self.batch_rows)
         with self.lock(), self._worker() as conn:
-            result = sync_table(conn, self._url, name, wanted, fetch, self.batch_rows)
+            result = sync_table(
+                conn, self._url, name, wanted, fetch, self.batch_rows, repair_dates
+            )
+        self.committed.append(f"raw.{name}")
         if not result.current:
             logger.info(
                 "loaded %s rows -> raw.%s in %.2f s (%d files in, %d out)",
@@ -283,10 +256,19 @@ class PostgresTarget:
     def sync_raw_tables(
         self,
         jobs: Mapping[
-            str, tuple[pa.Table, Callable[[Sequence[str]], pa.RecordBatchReader]]
+            str,
+            tuple[pa.Table, Callable[[Sequence[str]], pa.RecordBatchReader]]
+            | tuple[
+                pa.Table,
+                Callable[[Sequence[str]], pa.RecordBatchReader],
+                Sequence[dt.date],
+            ],
         ],
     ) -> dict[str, SyncResult]:
-        """sync_raw for several tables in parallel, each in its own transaction."""
+        """sync_raw for several tables in parallel, each in its own transaction.
+
+        A job is (ledger, fetch) or (ledger, fetch, repair_dates).
+        """
         with self.lock():
             results = self._parallel(
                 {
@@ -305,8 +287,11 @@ class PostgresTarget:
     ) -> dict[str, int]:
         """Publish tables of a layer atomically: readers see the old or the new version.
 
-        Each table is loaded into `<table>__new` (in parallel), verified and keyed;
-        then one short transaction renames all of them in. Returns rows per table.
+        In "replace" mode the rows of every live table are deleted and copied in
+        one transaction, so even a snapshot that predates it keeps seeing the old
+        rows. In "swap" mode each table is loaded into `<table>__new` (in
+        parallel), verified and keyed, then one short transaction renames all of
+        them in. Returns rows per table.
         """
         if layer not in {"staging", "prod"}:
             msg = f"replace_tables publishes staging or prod, not {layer!r}; raw goes through sync_raw"
@@ -320,8 +305,22 @@ class PostgresTarget:
             raise ContractError(msg, table=f"{layer}.{unknown[0]}")
         with self.lock():
             with self._guard, translated(self._url, f"{layer} layer", "prepare"):
-                self._check_columns([layer], [f"{layer}.{n}" for n in names])
+                postgres_setup.check_columns(
+                    self._conn,
+                    self._url,
+                    self.database,
+                    [layer],
+                    [f"{layer}.{n}" for n in names],
+                )
                 drop_leftovers(self._conn, layer, contracts.tables(layer))
+            if self.publish_mode == "replace":
+                with self._worker() as conn:
+                    sent = replace_rows(
+                        conn, self._url, layer, names, sources, self.batch_rows
+                    )
+                self.committed.extend(f"{layer}.{n}" for n in names)
+                return sent
+            with self._guard, translated(self._url, f"{layer} layer", "prepare"):
                 shapes = read_shapes(self._conn, layer, names)
                 self._conn.rollback()
             abort = threading.Event()
@@ -346,7 +345,8 @@ class PostgresTarget:
                     abort,
                 )
                 with self._guard:
-                    swap(self._conn, self._url, layer, shapes, self.lock_timeout)
+                    swap(self._conn, self._url, layer, shapes)
+                self.committed.extend(f"{layer}.{n}" for n in names)
             except BaseException:
                 with self._guard, contextlib.suppress(DriverError):
                     drop_leftovers(self._conn, layer, names)
@@ -417,7 +417,7 @@ class PostgresTarget:
         with self._pool_guard:
             conn = self._idle.pop() if self._idle else None
         if conn is None:
-            conn = connect(self._url)
+            conn = connect(self._url, **self._timeouts)
         try:
             yield conn
         finally:
@@ -429,45 +429,6 @@ class PostgresTarget:
             else:
                 with self._pool_guard:
                     self._idle.append(conn)
-
-
-def _compare(name: str, schema: pa.Schema, found: dict[str, str], url: str) -> None:
-    """Raise ContractError naming the first column altered by hand."""
-    hint = f'restore it as in sql/, or drop the table and run "etl setup --pg-url {redact(url)}"'
-    for field in schema:
-        want = _pg_type(field.type)
-        got = found.get(field.name)
-        if got is None:
-            msg = f'{name}: column "{field.name}" is missing in PostgreSQL (altered by hand?); {hint}'
-            raise ContractError(msg, table=name, column=field.name)
-        if got != want:
-            msg = f'{name}: column "{field.name}" is {got} in PostgreSQL but sql/ says {want} (altered by hand?); {hint}'
-            raise ContractError(msg, table=name, column=field.name)
-    extra = [column for column in found if column not in schema.names]
-    if extra:
-        msg = f'{name}: column "{extra[0]}" is not in sql/ (added by hand?); drop it or the table, then run "etl setup --pg-url {redact(url)}"'
-        raise ContractError(msg, table=name, column=extra[0])
-
-
-def _pg_type(arrow: pa.DataType) -> str:
-    """The PostgreSQL type format_type() shows for a contract column."""
-    if pa.types.is_decimal(arrow):
-        return f"numeric({arrow.precision},{arrow.scale})"
-    if pa.types.is_timestamp(arrow):
-        zone = "with" if arrow.tz else "without"
-        return f"timestamp {zone} time zone"
-    names = {
-        pa.int16(): "smallint",
-        pa.int32(): "integer",
-        pa.int64(): "bigint",
-        pa.float32(): "real",
-        pa.float64(): "double precision",
-        pa.string(): "text",
-        pa.large_string(): "text",
-        pa.date32(): "date",
-        pa.bool_(): "boolean",
-    }
-    return names.get(arrow, str(arrow))
 
 
 def _plain_types(table: pa.Table) -> pa.Table:

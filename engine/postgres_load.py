@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import decimal
+import logging
 from typing import TYPE_CHECKING, Final
 
 import pyarrow as pa
@@ -24,9 +25,14 @@ if TYPE_CHECKING:
 
     from adbc_driver_manager.dbapi import Connection
 
+logger = logging.getLogger(__name__)
+
 # Wide enough that summing millions of NUMERIC(15,2) values never rounds.
 _EXACT: Final = decimal.Context(prec=80)
 _ZERO: Final = decimal.Decimal(0)
+# PostgreSQL text cannot hold U+0000; the copy gets U+FFFD, the replacement character.
+_NUL: Final = "\x00"
+_NUL_STAND_IN: Final = "\ufffd"
 
 
 class LoadAborted(Exception):
@@ -46,6 +52,10 @@ class Tally:
     """Distinct `_partition_date` values sent, when counted `by_partition` (raw)."""
     error: BaseException | None = None
     """Why the stream stopped, re-raised instead of the driver's wrapped message."""
+    nul_values: dict[str, tuple[int, str | None]] = dataclasses.field(
+        default_factory=dict
+    )
+    """Column -> (values sent with U+FFFD for NUL, the first source file)."""
 
     def add(self, batch: pa.RecordBatch) -> None:
         self.rows += batch.num_rows
@@ -77,13 +87,45 @@ def conform(
                 for offset in range(0, batch.num_rows, batch_rows):
                     _stop_if(abort, table)
                     piece = _cast(batch.slice(offset, batch_rows), schema, table)
+                    piece = _without_nul(piece, tally)
                     tally.add(piece)
                     yield piece
         except Exception as exc:
             tally.error = exc
             raise
+        for column, (count, source) in tally.nul_values.items():
+            where = f" in {source}" if source else ""
+            logger.warning(
+                '%s: %s value(s) of column "%s"%s hold a NUL byte, which '
+                "PostgreSQL cannot store; sent with U+FFFD in its place (the "
+                "warehouse keeps the original)",
+                table,
+                f"{count:,}",
+                column,
+                where,
+            )
 
     return pa.RecordBatchReader.from_batches(schema, batches()), tally
+
+
+def _without_nul(batch: pa.RecordBatch, tally: Tally) -> pa.RecordBatch:
+    """Replace NUL in string columns, which PostgreSQL refuses, and note where."""
+    arrays = list(batch.columns)
+    for index, field in enumerate(batch.schema):
+        if not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
+            continue
+        hits = pc.match_substring(arrays[index], _NUL)
+        count = pc.sum(hits).as_py() or 0
+        if not count:
+            continue
+        arrays[index] = pc.replace_substring(arrays[index], _NUL, _NUL_STAND_IN)
+        source = None
+        if "_source_file" in batch.schema.names:
+            first = pc.index(hits, value=True).as_py()
+            source = batch.column("_source_file")[first].as_py()
+        seen, first_source = tally.nul_values.get(field.name, (0, source))
+        tally.nul_values[field.name] = (seen + count, first_source)
+    return pa.RecordBatch.from_arrays(arrays, schema=batch.schema)
 
 
 def _stop_if(abort: threading.Event | None, table: str) -> None:

@@ -17,6 +17,14 @@ import adbc_driver_postgresql.dbapi as adbc_pg
 
 from engine.config import redact
 from engine.errors import ConfigError, SinkError, WarehouseError
+from engine.postgres_locks import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_LOCK_TIMEOUT,
+    LOCK_SETTINGS,
+    lock_holder,
+    session_settings,
+    with_connect_timeout,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -73,21 +81,33 @@ class PostgresError(WarehouseError):
         self.table = table
 
 
-def connect(url: str) -> Connection:
-    """Open one connection with autocommit off, so a killed load rolls back whole."""
+def connect(
+    url: str,
+    *,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> Connection:
+    """Open one connection with autocommit off, so a killed load rolls back whole.
+
+    Connecting gives up after `connect_timeout` seconds (a server that accepts
+    but never answers), and every lock wait on the server after `lock_timeout`.
+    """
     if re.match(r"^postgres(ql)?\+", url):
         msg = f"--pg-url {redact(url)}: use a libpq URL (postgresql://user@host:port/db), not a SQLAlchemy one"
         raise ConfigError(msg)
     try:
-        conn = adbc_pg.connect(url, autocommit=False)
+        conn = adbc_pg.connect(
+            with_connect_timeout(url, connect_timeout), autocommit=False
+        )
     except DriverError as exc:
-        raise connect_error(exc, url) from exc
+        raise connect_error(exc, url, connect_timeout) from exc
     try:
         with conn.cursor() as cur:
             # UTC so timestamptz text matches the warehouse; the name shows in pg_stat_activity.
             cur.execute(
                 "SELECT set_config('TimeZone', 'UTC', false), "
-                "set_config('application_name', 'etl', false)"
+                "set_config('application_name', 'etl', false), "
+                + session_settings(lock_timeout)
             )
             cur.fetchall()
         conn.commit()
@@ -97,10 +117,17 @@ def connect(url: str) -> Connection:
     return conn
 
 
-def connect_error(exc: adbc_driver_manager.Error, url: str) -> EtlError:
+def connect_error(
+    exc: adbc_driver_manager.Error,
+    url: str,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+) -> EtlError:
     """Classify a libpq connection failure; libpq gives text only, no SQLSTATE."""
     detail = server_message(exc, url)
     where = redact(url)
+    if "timeout expired" in detail:
+        msg = f"PostgreSQL at {where} did not answer within {connect_timeout:g} s (timeout expired); check the server and host/port in --pg-url, or raise --pg-connect-timeout (ETL_PG_CONNECT_TIMEOUT)"
+        return PostgresError(msg, reason="unreachable")
     if any(marker in detail for marker in _UNREACHABLE):
         msg = f"cannot reach PostgreSQL at {where}: {detail}; start the server or fix host/port in --pg-url"
         return PostgresError(msg, reason="unreachable")
@@ -134,7 +161,13 @@ def translate(
     if state in {"3F000", "42P01"}:
         msg = f"{subject}: {detail}; the target is not set up: {_SETUP_HINT.format(url=redact(url))}"
         return PostgresError(msg, reason="not_set_up", table=table)
-    if state in {"55P03", "40P01"}:
+    if state == "55P03":
+        holder = lock_holder(with_connect_timeout(url, DEFAULT_CONNECT_TIMEOUT), table)
+        by = f" ({holder})" if holder else ""
+        pid = holder.split(",")[0].removeprefix("pid ") if holder else "PID"
+        msg = f"{subject}: gave up waiting for a lock another session holds{by}, cannot {action}: {detail}; nothing was changed here: wait for that session to finish (or end it: SELECT pg_terminate_backend({pid})) and run again; {LOCK_SETTINGS} sets the wait"
+        return PostgresError(msg, reason="busy", table=table)
+    if state == "40P01":
         msg = f"{subject}: another session holds a lock, cannot {action}: {detail}; nothing was changed, retry when it is idle"
         return PostgresError(msg, reason="busy", table=table)
     if state == "23505":
@@ -148,7 +181,7 @@ def translate(
         )
         return SinkError(msg, table=table)
     if state.startswith(("08", "57")) or (not state and _LOST.search(str(exc))):
-        msg = f"lost the connection to PostgreSQL at {redact(url)} while trying to {action}: {detail}; nothing was committed, run again"
+        msg = f"lost the connection to PostgreSQL at {redact(url)} while trying to {action}: {detail}; that transaction was rolled back"
         return PostgresError(msg, reason="lost", table=table)
     msg = f"{subject}: cannot {action}: {detail}; rolled back"
     return SinkError(msg, table=table)

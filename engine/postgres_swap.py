@@ -28,7 +28,10 @@ logger = logging.getLogger(__name__)
 NEW, OLD = "__new", "__old"
 _MAX_NAME = 63  # PostgreSQL's NAMEDATALEN - 1; longer names are cut silently
 _SORT_MEMORY = "512MB"
-_INDEX_DEF = re.compile(r"^CREATE (UNIQUE )?INDEX \S+ ON (?:ONLY )?\S+ USING (.+)$")
+# The index name may be quoted and hold spaces ("weird idx"); the table is ours.
+_INDEX_DEF = re.compile(
+    r'^CREATE (UNIQUE )?INDEX (?:"(?:[^"]|"")+"|\S+) ON (?:ONLY )?\S+ USING (.+)$'
+)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -93,8 +96,11 @@ def read_shapes(conn: Connection, layer: str, names: Sequence[str]) -> list[Shap
         "ORDER BY 1, 2",
         args,
     ):
-        if match := _INDEX_DEF.match(definition):
-            indexes[table].append((index, f"{match[1] or ''}INDEX|{match[2]}"))
+        match = _INDEX_DEF.match(definition)
+        if match is None:
+            msg = f'{layer}.{table}: cannot rebuild index "{index}" on the swapped-in table ({definition}); drop it, or publish with --publish-mode replace, which keeps every index'
+            raise SinkError(msg, table=f"{layer}.{table}")
+        indexes[table].append((index, f"{match[1] or ''}INDEX|{match[2]}"))
     grants: dict[str, list[tuple[str, str, bool]]] = {name: [] for name in names}
     for table, grantee, privilege, grantable in execute(
         conn,
@@ -193,11 +199,12 @@ def _finish(shape: Shape, new: tuple[str, str]) -> list[str]:
     return statements
 
 
-def swap(
-    conn: Connection, url: str, layer: str, shapes: Sequence[Shape], lock_timeout: float
-) -> None:
-    """Rename every `__new` table in and drop the old ones, in one transaction."""
-    statements = [f"SET LOCAL lock_timeout = '{int(lock_timeout * 1000)}ms'"]
+def swap(conn: Connection, url: str, layer: str, shapes: Sequence[Shape]) -> None:
+    """Rename every `__new` table in and drop the old ones, in one transaction.
+
+    The session's lock_timeout bounds the wait for readers' locks.
+    """
+    statements = []
     for shape in shapes:
         live, old = quote(layer, shape.name), quote(layer, shape.name + OLD)
         statements += [

@@ -68,7 +68,14 @@ def sync_table(
     ledger: pa.Table,
     fetch: Callable[[Sequence[str]], pa.RecordBatchReader],
     batch_rows: int,
+    repair_dates: Sequence[dt.date] = (),
 ) -> SyncResult:
+    """Make raw.<name> hold exactly the ledger's files, whatever this database holds.
+
+    A file that is sent replaces every row of it here, listed in this ledger or
+    not; when every file is sent, the table is emptied first. `repair_dates` are
+    partitions found drifted: all their rows are deleted and their files re-sent.
+    """
     started = time.perf_counter()
     table = f"raw.{name}"
     # A file moves when its content or the run that ingested it differs: a
@@ -94,27 +101,35 @@ def sync_table(
                 [name],
             )
         }
-    fetched = sorted(f for f in wanted if f not in here or here[f][0] != wanted[f][0])
+    repaired = set(repair_dates)
+    fetched = sorted(
+        f
+        for f in wanted
+        if f not in here or here[f][0] != wanted[f][0] or wanted[f][1] in repaired
+    )
     removed = tuple(sorted(set(here) - set(wanted)))
-    stale = sorted({f for f in fetched if f in here} | set(removed))
-    if not fetched and not removed:
+    stale = sorted(set(fetched) | set(removed))
+    if not fetched and not removed and not repaired:
         return SyncResult(name, seconds=time.perf_counter() - started)
-    dates = sorted({here[f][1] for f in stale} | {wanted[f][1] for f in fetched})
-    deleted = 0
+    dates = sorted(
+        {here[f][1] for f in stale if f in here}
+        | {wanted[f][1] for f in fetched}
+        | repaired
+    )
     with translated(url, table, "delete replaced files"):
-        if stale:
-            # The BRIN index on _partition_date finds a file's rows without a full scan.
-            deleted = execute(
-                conn,
-                f"WITH gone AS (DELETE FROM {quote('raw', name)} WHERE _partition_date = ANY($1) "
-                "AND _source_file = ANY($2) RETURNING 1) SELECT count(*) FROM gone",
-                [dates, stale],
-            )[0][0]
-            execute(
-                conn,
-                f"DELETE FROM {LEDGER} WHERE table_name = $1 AND source_file = ANY($2)",
-                [name, stale],
-            )
+        deleted = _delete_rows(
+            conn,
+            name,
+            stale,
+            dates,
+            every=len(fetched) == len(wanted),
+            repaired=sorted(repaired),
+        )
+        execute(
+            conn,
+            f"DELETE FROM {LEDGER} WHERE table_name = $1 AND source_file = ANY($2)",
+            [name, stale],
+        )
     tally = Tally(table=table, decimals=())
     if fetched:
         with fetch(fetched) as reader:
@@ -140,6 +155,36 @@ def sync_table(
         rows_loaded=tally.rows,
         rows_deleted=int(deleted),
         seconds=time.perf_counter() - started,
+    )
+
+
+def _delete_rows(
+    conn: Connection,
+    name: str,
+    files: Sequence[str],
+    dates: Sequence[dt.date],
+    *,
+    every: bool,
+    repaired: Sequence[dt.date],
+) -> int:
+    """Delete the rows of `files` (all rows when `every` file is re-sent) and of `repaired` dates.
+
+    DELETE, not TRUNCATE: a reader's older snapshot keeps seeing the old rows.
+    """
+    target = quote("raw", name)
+    if every:
+        where, params = "true", []
+    else:
+        # The BRIN index on _partition_date finds a file's rows without a full scan.
+        where = "_partition_date = ANY($1::date[]) AND (_source_file = ANY($2::text[]) OR _partition_date = ANY($3::date[]))"
+        params = [list(dates), list(files), list(repaired)]
+    return int(
+        execute(
+            conn,
+            f"WITH gone AS (DELETE FROM {target} WHERE {where} RETURNING 1) "
+            "SELECT count(*) FROM gone",
+            params,
+        )[0][0]
     )
 
 
@@ -176,7 +221,7 @@ def _verify(
     if tally.rows != to_send:
         _name_the_file(conn, tally.table, target, wanted, fetched, dates)
     held = stored - (expected - to_send)
-    msg = f"{tally.table}: {tally.rows:,} rows were sent but PostgreSQL holds {held:,}; rolled back, run again"
+    msg = f'{tally.table}: {tally.rows:,} rows were sent but PostgreSQL holds {held:,} on those partitions; rolled back: run again, or if rows were changed there by hand, "etl verify" shows where and "etl publish --repair" re-sends them'
     raise SinkError(msg, table=tally.table)
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from engine import contracts
+from engine.config import redact
+from engine.errors import EtlError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -20,6 +22,7 @@ if TYPE_CHECKING:
     import duckdb
     import pyarrow as pa
 
+    from engine.drift import Drift
     from engine.postgres import PostgresTarget
 
 logger = logging.getLogger(__name__)
@@ -67,6 +70,63 @@ def publish_layer(
         "published %s rows -> postgres %s in %.2f s", f"{rows:,}", layer, seconds
     )
     return Published(layer, rows, seconds)
+
+
+def repair_layer(
+    con: duckdb.DuckDBPyConnection,
+    target: PostgresTarget,
+    layer: str,
+    drifts: Sequence[Drift],
+    batch_rows: int,
+) -> Published:
+    """Re-send only the drifted partitions of raw, or the drifted staging and prod tables."""
+    started = time.perf_counter()
+    drifted: dict[str, list[object]] = {}
+    for drift in drifts:
+        schema, _, name = drift.table.partition(".")
+        if schema == layer:
+            drifted.setdefault(name, []).append(drift.partition)
+    if layer == "raw":
+        jobs = {}
+        for table, dates in drifted.items():
+            ledger = _ledger(con, table)
+            jobs[table] = (ledger, _fetch_files(con, table, batch_rows, ledger), dates)
+        results = target.sync_raw_tables(jobs)  # type: ignore[arg-type]
+        rows = sum(r.rows_loaded for r in results.values())
+    else:
+        sent = target.replace_tables(
+            layer,  # type: ignore[arg-type]
+            {t: _fetch_table(con, f"{layer}.{t}", batch_rows) for t in drifted},
+        )
+        rows = sum(sent.values())
+    return Published(layer, rows, time.perf_counter() - started)
+
+
+class PublishFailed(EtlError):
+    """A publish to PostgreSQL failed; the message says what reached where."""
+
+    def __init__(self, cause: BaseException, reached: str) -> None:
+        text = str(cause).rstrip(".") if str(cause) else type(cause).__name__
+        super().__init__(f"{text}. {reached}")
+        self.table = getattr(cause, "table", None)
+
+
+def reached(committed: Sequence[str], layers: Sequence[str], pg_url: str | None) -> str:
+    """'PostgreSQL: raw committed, staging not updated, ...; catch up with: etl publish ...'."""
+    parts = []
+    for layer in layers:
+        tables = contracts.tables(layer)
+        done = [t for t in tables if f"{layer}.{t}" in committed]
+        if len(done) == len(tables):
+            parts.append(f"{layer} committed")
+        elif done:
+            rest = [t for t in tables if t not in done]
+            parts.append(
+                f"{layer} partly ({', '.join(done)} committed; {', '.join(rest)} not updated)"
+            )
+        else:
+            parts.append(f"{layer} not updated")
+    return f"PostgreSQL: {', '.join(parts)}; catch up with: etl publish --pg-url {redact(pg_url)}"
 
 
 def _ledger(con: duckdb.DuckDBPyConnection, table: str) -> pa.Table:

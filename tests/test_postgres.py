@@ -370,7 +370,7 @@ def test_sync_raw_rolls_back_when_postgres_stores_other_rows(target, pg_url):
         target.sync_raw("orders", wh.ledger(), wh.fetch)
     assert (
         str(caught.value)
-        == "raw.orders: 3 rows were sent but PostgreSQL holds 2; rolled back, run again"
+        == 'raw.orders: 3 rows were sent but PostgreSQL holds 2 on those partitions; rolled back: run again, or if rows were changed there by hand, "etl verify" shows where and "etl publish --repair" re-sends them'
     )
     assert target.query("SELECT count(*) AS n FROM raw.orders")["n"].to_pylist() == [0]
     assert target.ingested_files() == {}
@@ -467,37 +467,56 @@ def test_replace_tables_failing_load_keeps_the_whole_previous_layer(target):
     assert leftovers(target) == []
 
 
-def test_replace_tables_rolls_back_when_a_money_sum_differs(target, pg_url):
+@pytest.mark.parametrize("mode", ["replace", "swap"])
+def test_replace_tables_rolls_back_when_a_money_sum_differs(pg_url, mode):
+    target = PostgresTarget(pg_url, publish_mode=mode)
+    target.setup()
     target.replace_tables(
         "staging", {"orders": lambda: make_rows("staging.orders", 5).to_reader()}
     )
     before = contents(target, "staging.orders", "order_id")
-    # An event trigger adds a cent to every row COPY writes into the fresh copy:
-    # the kind of silent NUMERIC change the sum check exists to catch.
-    run_sql(
-        pg_url,
+    # A trigger adds a cent to every row COPY writes: the kind of silent NUMERIC
+    # change the sum check exists to catch. The swap loads a fresh copy, which an
+    # event trigger gives the same row trigger.
+    bump = (
         "CREATE FUNCTION public.bump() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN NEW.total_amount := NEW.total_amount + 0.01; RETURN NEW; END $$",
-        "CREATE FUNCTION public.add_bump() RETURNS event_trigger LANGUAGE plpgsql AS $$ "
-        "DECLARE r record; BEGIN FOR r IN SELECT object_identity FROM pg_event_trigger_ddl_commands() "
-        "WHERE object_identity = 'staging.orders__new' LOOP EXECUTE format("
-        "'CREATE TRIGGER bump BEFORE INSERT ON %s FOR EACH ROW EXECUTE FUNCTION public.bump()', "
-        "r.object_identity); END LOOP; END $$",
-        "CREATE EVENT TRIGGER add_bump ON ddl_command_end WHEN TAG IN ('CREATE TABLE') "
-        "EXECUTE FUNCTION public.add_bump()",
+        "$$ BEGIN NEW.total_amount := NEW.total_amount + 0.01; RETURN NEW; END $$"
     )
+    if mode == "replace":
+        run_sql(
+            pg_url,
+            bump,
+            "CREATE TRIGGER bump BEFORE INSERT ON staging.orders FOR EACH ROW EXECUTE FUNCTION public.bump()",
+        )
+    else:
+        run_sql(
+            pg_url,
+            bump,
+            "CREATE FUNCTION public.add_bump() RETURNS event_trigger LANGUAGE plpgsql AS $$ "
+            "DECLARE r record; BEGIN FOR r IN SELECT object_identity FROM pg_event_trigger_ddl_commands() "
+            "WHERE object_identity = 'staging.orders__new' LOOP EXECUTE format("
+            "'CREATE TRIGGER bump BEFORE INSERT ON %s FOR EACH ROW EXECUTE FUNCTION public.bump()', "
+            "r.object_identity); END LOOP; END $$",
+            "CREATE EVENT TRIGGER add_bump ON ddl_command_end WHEN TAG IN ('CREATE TABLE') "
+            "EXECUTE FUNCTION public.add_bump()",
+        )
     new = make_rows("staging.orders", 3, version=1)
     want = sum(new["total_amount"].to_pylist())
     try:
         with pytest.raises(SinkError) as caught:
             target.replace_tables("staging", {"orders": lambda: new.to_reader()})
     finally:
-        run_sql(pg_url, "DROP EVENT TRIGGER add_bump")
+        if mode == "swap":
+            run_sql(pg_url, "DROP EVENT TRIGGER add_bump")
+        else:
+            run_sql(pg_url, "DROP TRIGGER bump ON staging.orders")
+        target.close()
     assert str(caught.value).startswith(
         f'staging.orders: column "total_amount" sums to {want + D("0.03")} in PostgreSQL but {want} was sent'
     )
-    assert contents(target, "staging.orders", "order_id").equals(before)
-    assert leftovers(target) == []
+    with PostgresTarget(pg_url) as again:
+        assert contents(again, "staging.orders", "order_id").equals(before)
+        assert leftovers(again) == []
 
 
 def test_replace_tables_drops_leftovers_of_a_killed_run(target, pg_url):
@@ -519,13 +538,13 @@ def test_replace_tables_drops_leftovers_of_a_killed_run(target, pg_url):
             pa.concat_tables(
                 [make_rows("staging.orders", 3), make_rows("staging.orders", 2)]
             ),
-            "staging.orders: duplicate primary key (Key (order_id)=(1) is duplicated.): ",
+            "staging.orders: duplicate primary key (Key (order_id)=(1) already exists.): ",
         ),
         (
             make_rows("staging.orders", 3).set_column(
                 3, "order_status", pa.array(["a", None, "b"])
             ),
-            'staging.orders: cannot load rows: null value in column "order_status" of relation "orders__new" violates not-null constraint; rolled back',
+            'staging.orders: cannot load rows: null value in column "order_status" of relation "orders" violates not-null constraint; rolled back',
         ),
     ],
     ids=["duplicate-key", "null"],
@@ -542,8 +561,8 @@ def test_replace_tables_refuses_rows_that_break_the_table(target, broken, messag
     assert leftovers(target) == []
 
 
-def test_replace_tables_gives_up_on_a_reader_holding_the_table(pg_url):
-    with PostgresTarget(pg_url, lock_timeout=0.2) as target:
+def test_swap_gives_up_on_a_reader_holding_the_table(pg_url):
+    with PostgresTarget(pg_url, lock_timeout=0.2, publish_mode="swap") as target:
         target.setup()
         target.replace_tables(
             "prod",
@@ -551,10 +570,11 @@ def test_replace_tables_gives_up_on_a_reader_holding_the_table(pg_url):
         )
         before = contents(target, "prod.daily_sales", "order_date")
         with adbc_pg.connect(pg_url) as reader, reader.cursor() as cur:
+            cur.execute("SET application_name = 'report'")
             cur.execute(
-                "SELECT count(*) FROM prod.daily_sales"
+                "SELECT pg_backend_pid(), count(*) FROM prod.daily_sales"
             )  # holds its lock until rollback
-            cur.fetchall()
+            pid = cur.fetchall()[0][0]
             with pytest.raises(PostgresError) as caught:
                 target.replace_tables(
                     "prod",
@@ -567,14 +587,35 @@ def test_replace_tables_gives_up_on_a_reader_holding_the_table(pg_url):
             reader.rollback()
         assert caught.value.reason == "busy"
         assert str(caught.value) == (
-            "prod layer: another session holds a lock, cannot swap in the new tables: "
-            "canceling statement due to lock timeout; nothing was changed, retry when it is idle"
+            f'prod layer: gave up waiting for a lock another session holds (pid {pid}, application "report", holding AccessShareLock on prod.daily_sales), '
+            "cannot swap in the new tables: canceling statement due to lock timeout; nothing was changed here: "
+            f"wait for that session to finish (or end it: SELECT pg_terminate_backend({pid})) and run again; "
+            "--pg-lock-timeout (ETL_PG_LOCK_TIMEOUT) sets the wait"
         )
         assert contents(target, "prod.daily_sales", "order_date").equals(before)
         assert leftovers(target) == []
 
 
-def test_replace_tables_refuses_a_table_a_view_depends_on(target, pg_url):
+def test_replace_never_waits_for_readers_and_keeps_views(target, pg_url):
+    run_sql(
+        pg_url,
+        "CREATE VIEW public.all_days AS SELECT * FROM prod.daily_sales",
+    )
+    with adbc_pg.connect(pg_url) as reader, reader.cursor() as cur:
+        cur.execute("SELECT count(*) FROM prod.daily_sales")  # holds its lock
+        cur.fetchall()
+        rows = target.replace_tables(
+            "prod",
+            {"daily_sales": lambda: make_rows("prod.daily_sales", 5).to_reader()},
+        )
+        reader.rollback()
+    assert rows == {"daily_sales": 5}
+    assert run_sql(pg_url, "SELECT count(*) FROM public.all_days") == [(5,)]
+
+
+def test_swap_refuses_a_table_a_view_depends_on(pg_url):
+    target = PostgresTarget(pg_url, publish_mode="swap")
+    target.setup()
     run_sql(
         pg_url,
         "CREATE VIEW public.big_days AS SELECT * FROM prod.daily_sales WHERE total_orders > 1",
@@ -587,6 +628,7 @@ def test_replace_tables_refuses_a_table_a_view_depends_on(target, pg_url):
             "prod",
             {"daily_sales": lambda: make_rows("prod.daily_sales", 2).to_reader()},
         )
+    target.close()
 
 
 def test_readers_see_the_old_or_the_new_version_never_empty(target, pg_url):
@@ -846,18 +888,23 @@ def test_permission_denied(target, pg_url, role):
             limited.sync_raw("orders", wh.ledger(), wh.fetch)
         assert denied.value.reason == "permission"
         assert str(denied.value).startswith(
-            "permission denied: cannot load rows on raw.orders: permission denied for table orders"
+            "permission denied: cannot delete replaced files on raw.orders: permission denied for table orders"
         )
         run_sql(
             pg_url,
             f"GRANT USAGE, CREATE ON SCHEMA staging, prod TO {role}",
             f"GRANT ALL ON ALL TABLES IN SCHEMA raw, staging, prod, meta TO {role}",
         )
-        with pytest.raises(
+        # Replacing rows needs no ownership; the swap mode renames tables, which does.
+        limited.check_setup()
+    with (
+        PostgresTarget(url, publish_mode="swap") as swapping,
+        pytest.raises(
             PostgresError,
-            match=f'user "{role}" must own prod.customer_metrics to replace it',
-        ):
-            limited.check_setup()
+            match=f'user "{role}" must own prod.customer_metrics to replace it with --publish-mode swap',
+        ),
+    ):
+        swapping.check_setup()
     assert repr(limited) == f"PostgresTarget('{url.replace('role-pw-123', '***')}')"
 
 

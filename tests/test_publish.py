@@ -171,15 +171,12 @@ def test_publish_needs_a_target(runner, tmp_path):
     assert "--pg-url (or ETL_PG_URL) is required" in result.stderr
 
 
-def test_not_set_up_fails_before_touching_the_warehouse(
-    pg_url, generated_dir, tmp_path
-):
+def test_run_sets_up_a_fresh_database_itself(pg_url, generated_dir, tmp_path):
     warehouse = tmp_path / "w.duckdb"
-    with pytest.raises(EtlError, match=r'run "etl setup --pg-url'):
-        run_pipeline(
-            Settings(data_dir=generated_dir, warehouse=warehouse, pg_url=pg_url)
-        )
-    assert not warehouse.exists()
+    run_pipeline(Settings(data_dir=generated_dir, warehouse=warehouse, pg_url=pg_url))
+    assert_same(duck_contents(warehouse), pg_contents(pg_url))
+    with PostgresTarget(pg_url) as target:
+        target.check_setup()
 
 
 def test_password_never_in_output(runner, tmp_path):
