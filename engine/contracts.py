@@ -7,10 +7,13 @@ shapes are read back as Arrow and Polars schemas.
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import polars as pl
     import pyarrow as pa
 
@@ -36,6 +39,39 @@ def sql_dir() -> Path:
 def ddl_files() -> list[Path]:
     """The DDL files in the order they must run."""
     return sorted(sql_dir().glob("*.sql"))
+
+
+_CREATE = re.compile(r"^CREATE TABLE IF NOT EXISTS (\w+\.\w+) \(", re.MULTILINE)
+_COMMENTED_COLUMN = re.compile(r"^\s+(\w+) [^\n]*?--\s*(.+?)\s*$")
+
+
+@functools.cache
+def column_comments() -> dict[str, dict[str, str]]:
+    """Qualified table -> column -> the `--` comment on its line in sql/.
+
+    The DDL's comments are the one description of each column; setup turns them
+    into COMMENT ON COLUMN, shown by psql and duckdb_columns().
+    """
+    found: dict[str, dict[str, str]] = {}
+    for path in ddl_files():
+        text = path.read_text()
+        for match in _CREATE.finditer(text):
+            body = text[match.end() : text.index("\n)", match.end())]
+            columns = found.setdefault(match[1], {})
+            for line in body.splitlines():
+                if commented := _COMMENTED_COLUMN.match(line):
+                    columns[commented[1]] = commented[2]
+    return found
+
+
+def comment_statements(tables: Iterable[str] | None = None) -> list[str]:
+    """COMMENT ON COLUMN statements for the given qualified tables (default: all)."""
+    comments = column_comments()
+    return [
+        f"COMMENT ON COLUMN {table}.{column} IS '{text.replace(chr(39), chr(39) * 2)}'"
+        for table in (comments if tables is None else tables)
+        for column, text in comments.get(table, {}).items()
+    ]
 
 
 @functools.cache

@@ -34,6 +34,7 @@ def setup(conn: Connection, url: str) -> None:
     """Create schemas, tables, comments and the Postgres-only indexes; idempotent."""
     extras = sorted((contracts.sql_dir() / "postgres").glob("*.sql"))
     scripts = [path.read_text() for path in [*contracts.ddl_files(), *extras]]
+    scripts += [f"{statement};" for statement in contracts.comment_statements()]
     # Two setups at once would race on CREATE ... IF NOT EXISTS.
     script = f"SELECT pg_advisory_xact_lock({_SETUP_LOCK});\n" + "\n".join(scripts)
     with translated(url, None, "set up the tables"):

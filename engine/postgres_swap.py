@@ -155,7 +155,9 @@ def build(
     try:
         with translated(url, table, "create its replacement"):
             execute(
-                conn, f"CREATE TABLE {quote(*new)} (LIKE {quote(layer, shape.name)})"
+                conn,
+                # Column comments travel with the table; its own comment is in shape.
+                f"CREATE TABLE {quote(*new)} (LIKE {quote(layer, shape.name)} INCLUDING COMMENTS)",
             )
         with source() as reader:
             stream, tally = conform(reader, table, batch_rows, abort=abort)

@@ -68,6 +68,23 @@ def setup_warehouse(con: duckdb.DuckDBPyConnection) -> None:
         for (table,) in indexed:
             if count_rows(con, table) == 0:
                 _recreate_without_key(con, table)
+        _comment_columns(con)
+
+
+def _comment_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Give each column its comment from sql/, touching only those that differ."""
+    have = {
+        (f"{schema}.{table}", column): comment
+        for schema, table, column, comment in con.execute(
+            "SELECT schema_name, table_name, column_name, comment FROM duckdb_columns() "
+            "WHERE schema_name IN ('raw', 'staging', 'prod', 'meta')"
+        ).fetchall()
+    }
+    for table, columns in contracts.column_comments().items():
+        for column, text in columns.items():
+            if have.get((table, column)) != text:
+                quoted = text.replace("'", "''")
+                con.execute(f"COMMENT ON COLUMN {table}.{column} IS '{quoted}'")
 
 
 @contextlib.contextmanager
@@ -155,6 +172,8 @@ def _recreate_without_key(con: duckdb.DuckDBPyConnection, table: str) -> None:
     if comment:
         quoted = comment.replace("'", "''")
         con.execute(f"COMMENT ON TABLE {table} IS '{quoted}'")
+    for statement in contracts.comment_statements([table]):
+        con.execute(statement)
 
 
 _COLUMN_KEY = re.compile(r"(?:\s+NOT NULL)?\s+PRIMARY KEY(?=\s*[,)])")
