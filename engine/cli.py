@@ -1,280 +1,46 @@
 """The `etl` command line: a thin layer that parses options and calls the library.
 
 Heavy libraries (polars, duckdb, pyarrow, adbc) are imported inside the commands, so
-`etl --help` stays fast.
+`etl --help` stays fast. Shared options live in cli_options, printing in cli_output.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import logging
-import os
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from engine import __version__
-from engine.config import DEFAULT_DATA_DIR, DEFAULT_WAREHOUSE, Settings
-from engine.errors import EtlError
+from engine.cli_options import (
+    CONTEXT_SETTINGS,
+    EtlGroup,
+    data_dir_option,
+    debug_option,
+    dirt_rates,
+    format_option,
+    layers_option,
+    memory_limit_option,
+    pg_options,
+    pg_url_option,
+    quiet_option,
+    verbose_option,
+    wait_option,
+    warehouse_option,
+)
+from engine.cli_output import (
+    DEFAULT_TABLE_ROWS,
+    notice,
+    print_query_result,
+    print_reports,
+    print_run_summary,
+    progress,
+)
+from engine.config import DEFAULT_DATA_DIR, Settings
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
-
-    from engine.quality import Report
-
-F = TypeVar("F", bound="Callable[..., Any]")
-
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-class EtlGroup(click.Group):
-    """Turns engine errors into one `Error: ...` line on stderr and exit code 1."""
-
-    def invoke(self, ctx: click.Context) -> Any:  # noqa: ANN401 - click's signature
-        try:
-            return super().invoke(ctx)
-        except (
-            EtlError,
-            KeyboardInterrupt,
-            click.ClickException,
-            click.exceptions.Exit,
-        ):
-            raise
-        except Exception as exc:
-            if _debug_enabled():
-                raise
-            first = str(exc).splitlines()[0] if str(exc) else ""
-            msg = f"unexpected {type(exc).__name__}: {first} (rerun with --debug for the traceback)"
-            raise click.ClickException(msg) from exc
-
-    def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - click's signature
-        _DEBUG["on"] = os.environ.get("ETL_DEBUG", "") not in ("", "0")
-        try:
-            return super().main(*args, standalone_mode=False, **kwargs)
-        except EtlError as exc:
-            if _debug_enabled():
-                raise
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(1)
-        except click.exceptions.Abort:
-            click.echo("Aborted.", err=True)
-            sys.exit(130)
-        except click.ClickException as exc:
-            exc.show()
-            sys.exit(exc.exit_code)
-        except click.exceptions.Exit as exc:
-            sys.exit(exc.exit_code)
-
-
-# Set per invocation (flag or ETL_DEBUG), read by the error boundary above.
-_DEBUG = {"on": False}
-
-
-def _debug_enabled() -> bool:
-    return _DEBUG["on"]
-
-
-def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
-    if value:
-        _DEBUG["on"] = True
-        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
-    return value
-
-
-def _set_verbose(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
-    if value and not _debug_enabled():
-        logging.basicConfig(level=logging.INFO, format="%(message)s")
-    return value
-
-
-def common_options(func: F) -> F:
-    """--debug and -v, accepted by every command."""
-    func = click.option(
-        "--debug",
-        is_flag=True,
-        expose_value=False,
-        is_eager=True,
-        callback=_set_debug,
-        envvar="ETL_DEBUG",
-        help="Show the full traceback on errors and debug logs.",
-    )(func)
-    return click.option(
-        "-v",
-        "--verbose",
-        is_flag=True,
-        expose_value=False,
-        callback=_set_verbose,
-        help="Log one line per table load.",
-    )(func)
-
-
-def warehouse_option(func: F) -> F:
-    return click.option(
-        "--warehouse",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=DEFAULT_WAREHOUSE,
-        show_default=True,
-        envvar="ETL_WAREHOUSE",
-        show_envvar=True,
-        help="Embedded DuckDB warehouse file.",
-    )(func)
-
-
-def data_dir_option(func: F) -> F:
-    return click.option(
-        "--data-dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=DEFAULT_DATA_DIR,
-        show_default=True,
-        envvar="ETL_DATA_DIR",
-        show_envvar=True,
-        help="Root of the partitioned Parquet files (<table>/<YYYY-MM-DD>/*.parquet).",
-    )(func)
-
-
-def pg_url_option(func: F) -> F:
-    return click.option(
-        "--pg-url",
-        default=None,
-        envvar="ETL_PG_URL",
-        show_envvar=True,
-        metavar="URL",
-        help="PostgreSQL target as a libpq URL (postgresql://user:pass@host:5432/db). "
-        "Without it everything stays in the DuckDB warehouse.",
-    )(func)
-
-
-def pg_options(*, publish_mode: bool) -> Callable[[F], F]:
-    """PostgreSQL waits (and how to replace staging and prod), passed on as `pg_options`."""
-
-    def decorate(func: F) -> F:
-        @functools.wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401 - click's signature
-            names = ("pg_connect_timeout", "pg_lock_timeout", "publish_mode")
-            chosen = {n: kwargs.pop(n) for n in names if n in kwargs}
-            return func(*args, pg_options=chosen, **kwargs)
-
-        options = [
-            click.option(
-                "--pg-connect-timeout",
-                type=click.FloatRange(min=1),
-                default=10.0,
-                show_default=True,
-                envvar="ETL_PG_CONNECT_TIMEOUT",
-                show_envvar=True,
-                metavar="SECONDS",
-                help="Give up on a PostgreSQL server that does not answer.",
-            ),
-            click.option(
-                "--pg-lock-timeout",
-                type=click.FloatRange(min=0.1),
-                default=30.0,
-                show_default=True,
-                envvar="ETL_PG_LOCK_TIMEOUT",
-                show_envvar=True,
-                metavar="SECONDS",
-                help="Give up when another session locks a table this long (set on the "
-                "server, so no backend waits on after the client is gone).",
-            ),
-        ]
-        if publish_mode:
-            options.append(
-                click.option(
-                    "--publish-mode",
-                    type=click.Choice(["replace", "swap"]),
-                    default="replace",
-                    show_default=True,
-                    envvar="ETL_PUBLISH_MODE",
-                    show_envvar=True,
-                    help="How staging and prod reach PostgreSQL: replace the rows in one "
-                    "transaction (safe for snapshot readers), or load new tables in "
-                    "parallel and rename them in (see README: PostgreSQL target).",
-                )
-            )
-        for option in reversed(options):
-            wrapper = option(wrapper)
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
-
-
-def quiet_option(func: F) -> F:
-    return click.option(
-        "-q", "--quiet", is_flag=True, help="No progress and no summary; errors only."
-    )(func)
-
-
-class MemorySize(click.ParamType):
-    """A size such as 4GB or 500MB, in bytes."""
-
-    name = "size"
-
-    def convert(
-        self,
-        value: str | int,
-        param: click.Parameter | None,
-        ctx: click.Context | None,
-    ) -> int:
-        from engine.errors import ConfigError
-        from engine.memory import parse_size
-
-        if isinstance(value, int):
-            return value
-        try:
-            return parse_size(value)
-        except ConfigError as exc:
-            self.fail(str(exc), param, ctx)
-
-
-def memory_limit_option(func: F) -> F:
-    from engine.memory import DEFAULT_MEMORY_LIMIT
-
-    return click.option(
-        "--memory-limit",
-        type=MemorySize(),
-        default=DEFAULT_MEMORY_LIMIT,
-        envvar="ETL_MEMORY_LIMIT",
-        show_envvar=True,
-        help="Memory the whole run may use, e.g. 4GB or 500MB; work is split into "
-        "pieces that fit [default: 3GiB].",
-    )(func)
-
-
-def format_option(func: F) -> F:
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(["table", "csv", "json"]),
-        default="table",
-        show_default=True,
-        help="Output format on stdout.",
-    )(func)
-
-
-def _progress(quiet: bool) -> Any:  # noqa: ANN401 - a Progress implementation
-    from engine.progress import NullProgress, StderrProgress
-
-    return NullProgress() if quiet else StderrProgress()
-
-
-def _print_reports(reports: Sequence[Report], fmt: str) -> None:
-    from engine.render import render
-
-    if fmt == "json":
-        import json
-
-        payload = {
-            r.title: json.loads(render(r.columns, r.rows, "json")) for r in reports
-        }
-        click.echo(json.dumps(payload, indent=2))
-        return
-    for i, report in enumerate(reports):
-        if fmt == "table":
-            click.echo(("\n" if i else "") + report.title)
-        click.echo(render(report.columns, report.rows, fmt))  # type: ignore[arg-type]
+    from collections.abc import Mapping
 
 
 @click.group(cls=EtlGroup, context_settings=CONTEXT_SETTINGS)
@@ -343,7 +109,8 @@ def cli() -> None:
 )
 @click.option("--clean", is_flag=True, help="Set every dirt rate to 0.")
 @quiet_option
-@common_options
+@verbose_option
+@debug_option
 def generate(
     out: Path,
     start: dt.datetime,
@@ -385,8 +152,8 @@ def generate(
         end=last,
         scale=scale,
         seed=seed,
-        dirt=_dirt_rates(dirt, clean=clean),
-        progress=_progress(quiet),
+        dirt=dirt_rates(dirt, clean=clean),
+        progress=progress(quiet),
     )
     if not quiet:
         from engine.render import render
@@ -396,33 +163,12 @@ def generate(
         click.echo(f"{summary.files:,} files in {out}")
 
 
-def _dirt_rates(pairs: Sequence[str], *, clean: bool) -> Any:  # noqa: ANN401 - DirtRates
-    import dataclasses
-
-    from engine.generate import DirtRates
-
-    names = [f.name for f in dataclasses.fields(DirtRates)]
-    rates: dict[str, float] = dict.fromkeys(names, 0.0) if clean else {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or name not in names:
-            msg = (
-                f"--dirt {pair}: expected KIND=RATE with KIND one of {', '.join(names)}"
-            )
-            raise click.BadParameter(msg)
-        try:
-            rates[name] = float(value)
-        except ValueError:
-            msg = f"--dirt {pair}: rate must be a number between 0 and 1"
-            raise click.BadParameter(msg) from None
-    return DirtRates(**rates)
-
-
 @cli.command()
 @warehouse_option
 @pg_url_option
-@common_options
-def setup(warehouse: Path, pg_url: str | None) -> None:
+@quiet_option
+@debug_option
+def setup(warehouse: Path, pg_url: str | None, quiet: bool) -> None:
     """Create the raw, staging, prod and meta schemas and their tables.
 
     Applies the DDL in sql/ to the DuckDB warehouse and, with --pg-url, to
@@ -434,45 +180,22 @@ def setup(warehouse: Path, pg_url: str | None) -> None:
         etl setup --warehouse /data/shop.duckdb
         etl setup --pg-url postgresql://etl@localhost:5432/shop
     """
+    from engine.config import redact
     from engine.warehouse import open_warehouse
 
-    open_warehouse(warehouse).close()
-    click.echo(f"{warehouse}: schemas raw, staging, prod and meta are ready", err=True)
+    ready = "schemas raw, staging, prod and meta are ready"
+    # PostgreSQL first: a bad URL or a server that is down stops setup before
+    # anything is created locally.
     if pg_url:
-        from engine.config import redact
         from engine.postgres import PostgresTarget
 
         with PostgresTarget(pg_url) as target:
             target.setup()
-        click.echo(
-            f"{redact(pg_url)}: schemas raw, staging, prod and meta are ready", err=True
-        )
-
-
-def _parse_layers(
-    ctx: click.Context, param: click.Parameter, value: str
-) -> tuple[str, ...]:
-    from engine.contracts import LAYERS
-
-    names = tuple(v.strip() for v in value.split(",") if v.strip())
-    if "all" in names:
-        return LAYERS
-    unknown = [n for n in names if n not in LAYERS]
-    if unknown or not names:
-        msg = f"{value!r}: choose from raw, staging, prod (comma-separated) or all"
-        raise click.BadParameter(msg)
-    return names
-
-
-def layers_option(verb: str) -> Callable[[F], F]:
-    """--layers: which layers a command builds or publishes (they go raw -> staging -> prod)."""
-    return click.option(
-        "--layers",
-        default="raw,staging,prod",
-        show_default=True,
-        callback=_parse_layers,
-        help=f"Layers to {verb}, comma-separated, in any order (they go raw -> staging -> prod).",
-    )
+    open_warehouse(warehouse).close()
+    if not quiet:
+        click.echo(f"{warehouse}: {ready}", err=True)
+        if pg_url:
+            click.echo(f"{redact(pg_url)}: {ready}", err=True)
 
 
 @cli.command()
@@ -510,7 +233,8 @@ def layers_option(verb: str) -> Callable[[F], F]:
 @pg_url_option
 @pg_options(publish_mode=True)
 @quiet_option
-@common_options
+@verbose_option
+@debug_option
 def run(
     layers: tuple[str, ...],
     data_dir: Path,
@@ -527,12 +251,15 @@ def run(
     """Build the warehouse: ingest raw files, clean into staging, aggregate into prod.
 
     Raw ingests only new or changed files (tracked by content hash in
-    meta.ingested_files); staging and prod are rebuilt from all of raw. Each layer is
-    published atomically: a failed run leaves the previous tables intact. With
-    --pg-url every layer built is also published to PostgreSQL (missing schemas and
-    tables are created): raw partitions incrementally, staging and prod atomically.
-    If a publish fails, the warehouse still completes the run and the error says
-    what reached PostgreSQL; `etl publish` catches up.
+    meta.ingested_files); staging and prod are rebuilt from all of raw when raw, the
+    code, the engine or (for prod) the as-of date changed, and are otherwise "up to
+    date" (--full-refresh rebuilds everything). Each layer is published atomically:
+    a failed run leaves the previous tables intact, and a failed first run leaves no
+    warehouse. With --pg-url every layer is also published to PostgreSQL (missing
+    schemas and tables are created): raw partitions incrementally, staging and prod
+    atomically, skipped when the target already holds them. If a publish fails, the
+    warehouse still completes the run and the error says what reached PostgreSQL;
+    `etl publish` catches up.
 
     \b
     Example:
@@ -554,147 +281,21 @@ def run(
         pg_url=pg_url,
         **pg_options,
     )
-    summary = run_pipeline(settings, layers=layers, progress=_progress(quiet))  # type: ignore[arg-type]
-    if quiet:
-        return
-    from engine.render import render
-
-    rows = [
-        (
-            s.table,
-            s.rows_in,
-            s.rows_out,
-            s.rows_rejected,
-            s.rows_duplicate,
-            round(s.seconds, 2),
-        )
-        for s in summary.tables
-    ]
-    click.echo(
-        render(
-            ["table", "rows_in", "rows_out", "rejected", "duplicates", "seconds"], rows
-        )
-    )
-    layer_times = ", ".join(f"{k} {v:.2f} s" for k, v in summary.layer_seconds.items())
-    if summary.published:
-        _echo_published(pg_url, summary.published)
-    as_of_text = f", as of {summary.as_of}" if summary.as_of else ""
-    click.echo(
-        f"run {summary.run_id} {summary.status}{as_of_text}: {layer_times} -> {warehouse}"
-    )
-
-
-def _echo_published(pg_url: str | None, published: Mapping[str, Any]) -> None:
-    """The 'published to URL: raw N rows S s, ...' line (the benchmarks parse it)."""
-    from engine.config import redact
-
-    sent = ", ".join(
-        f"{p.layer} {p.rows:,} rows {p.seconds:.2f} s" for p in published.values()
-    )
-    click.echo(f"published to {redact(pg_url)}: {sent}")
-
-
-@cli.command()
-@layers_option("publish")
-@warehouse_option
-@memory_limit_option
-@pg_url_option
-@pg_options(publish_mode=True)
-@click.option(
-    "--repair",
-    is_flag=True,
-    help="Re-send only what `etl verify` finds drifted: raw partitions and whole "
-    "staging or prod tables.",
-)
-@quiet_option
-@common_options
-def publish(
-    layers: tuple[str, ...],
-    warehouse: Path,
-    memory_limit: int,
-    pg_url: str | None,
-    pg_options: Mapping[str, Any],
-    repair: bool,
-    quiet: bool,
-) -> None:
-    """Copy the warehouse's layers to PostgreSQL as they are, without rebuilding.
-
-    For a Postgres database that is new or behind, or to repeat a publish that
-    failed: raw moves only the files the target's ledger lacks, staging and prod
-    are replaced whole, just as `etl run --pg-url` does after a build. Missing
-    schemas and tables are created. --repair re-sends what `etl verify` finds
-    drifted (rows changed by hand in PostgreSQL).
-
-    \b
-    Example:
-        etl publish --pg-url postgresql://etl@localhost:5432/shop
-        etl publish --layers prod --pg-url postgresql://etl@localhost:5432/bi
-    """
-    if not pg_url:
-        msg = "--pg-url (or ETL_PG_URL) is required: where should the layers go?"
-        raise click.UsageError(msg)
-    from engine.pipeline import publish_warehouse
-
-    settings = Settings(
-        warehouse=warehouse, pg_url=pg_url, memory_limit=memory_limit, **pg_options
-    )
-    published = publish_warehouse(
-        settings,
-        layers=layers,  # type: ignore[arg-type]
-        progress=_progress(quiet),
-        repair=repair,
-    )
+    summary = run_pipeline(settings, layers=layers, progress=progress(quiet))  # type: ignore[arg-type]
     if not quiet:
-        _echo_published(pg_url, published)
-
-
-@cli.command()
-@layers_option("compare")
-@warehouse_option
-@pg_url_option
-@pg_options(publish_mode=False)
-@common_options
-def verify(
-    layers: tuple[str, ...],
-    warehouse: Path,
-    pg_url: str | None,
-    pg_options: Mapping[str, Any],
-) -> None:
-    """Check that PostgreSQL holds what the warehouse holds; exit 1 on any drift.
-
-    Compares, per partition (raw and staging by _partition_date, prod by date or
-    month), the row count and the exact sum of every money column, and names each
-    table and partition that differs. `etl publish --repair` re-sends exactly those.
-
-    \b
-    Example:
-        etl verify --pg-url postgresql://etl@localhost:5432/shop
-    """
-    if not pg_url:
-        msg = "--pg-url (or ETL_PG_URL) is required: which PostgreSQL copy should be checked?"
-        raise click.UsageError(msg)
-    from engine.config import redact
-    from engine.errors import SinkError
-    from engine.pipeline import verify_target
-
-    settings = Settings(warehouse=warehouse, pg_url=pg_url, **pg_options)
-    drifts, tables = verify_target(settings, layers=layers)  # type: ignore[arg-type]
-    for drift in drifts:
-        click.echo(drift.describe())
-    where = redact(pg_url)
-    if drifts:
-        names = sorted({d.table for d in drifts}, key=tables.index)
-        msg = f"{where} differs from {warehouse} in {len(drifts)} partitions of {len(names)} tables ({', '.join(names)}); re-send them with: etl publish --repair --pg-url {where}"
-        raise SinkError(msg, table=names[0])
-    click.echo(f"{where} matches {warehouse}: {len(tables)} tables checked")
+        print_run_summary(summary, pg_url, str(warehouse))
 
 
 @cli.command()
 @warehouse_option
 @pg_url_option
 @format_option
-@common_options
-def status(warehouse: Path, pg_url: str | None, fmt: str) -> None:
+@wait_option
+@quiet_option
+@debug_option
+def status(
+    warehouse: Path, pg_url: str | None, fmt: str, wait: float, quiet: bool
+) -> None:
     """Show partitions and rows per table, and the last runs.
 
     \b
@@ -705,8 +306,8 @@ def status(warehouse: Path, pg_url: str | None, fmt: str) -> None:
     from engine.quality import status_reports
     from engine.queryrun import open_reader
 
-    with open_reader(warehouse, pg_url) as fetch:
-        _print_reports(status_reports(fetch), fmt)
+    with open_reader(warehouse, pg_url, wait=wait, on_wait=notice(quiet)) as fetch:
+        print_reports(status_reports(fetch), fmt)
 
 
 @cli.command()
@@ -716,8 +317,17 @@ def status(warehouse: Path, pg_url: str | None, fmt: str) -> None:
     "--by-partition", is_flag=True, help="Break rejects down by partition date."
 )
 @format_option
-@common_options
-def dq(warehouse: Path, pg_url: str | None, by_partition: bool, fmt: str) -> None:
+@wait_option
+@quiet_option
+@debug_option
+def dq(
+    warehouse: Path,
+    pg_url: str | None,
+    by_partition: bool,
+    fmt: str,
+    wait: float,
+    quiet: bool,
+) -> None:
     """Report data quality: rejects per entity and reason, and their business impact.
 
     Every row staging removed is in staging.<entity>_rejects with a reason code;
@@ -732,8 +342,8 @@ def dq(warehouse: Path, pg_url: str | None, by_partition: bool, fmt: str) -> Non
     from engine.quality import dq_reports
     from engine.queryrun import open_reader
 
-    with open_reader(warehouse, pg_url) as fetch:
-        _print_reports(dq_reports(fetch, by_partition=by_partition), fmt)
+    with open_reader(warehouse, pg_url, wait=wait, on_wait=notice(quiet)) as fetch:
+        print_reports(dq_reports(fetch, by_partition=by_partition), fmt)
 
 
 @cli.command()
@@ -744,15 +354,37 @@ def dq(warehouse: Path, pg_url: str | None, by_partition: bool, fmt: str) -> Non
 @warehouse_option
 @pg_url_option
 @format_option
-@common_options
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help=f"Print at most N rows, in any format [default: {DEFAULT_TABLE_ROWS} "
+    "for a table, every row for csv and json].",
+)
+@click.option(
+    "--all", "all_rows", is_flag=True, help="Print every row, also as a table."
+)
+@wait_option
+@quiet_option
+@debug_option
 def query(
-    sql: str | None, list_names: bool, warehouse: Path, pg_url: str | None, fmt: str
+    sql: str | None,
+    list_names: bool,
+    warehouse: Path,
+    pg_url: str | None,
+    fmt: str,
+    limit: int | None,
+    all_rows: bool,
+    wait: float,
+    quiet: bool,
 ) -> None:
     """Run SQL, or a named query, against the warehouse and print the result.
 
     SQL is either a statement or the name of a query in queries/analytics (see
     --list). The warehouse (or, with --pg-url, the PostgreSQL target) is read-only
-    here; tables are raw.*, staging.*, prod.* and meta.*.
+    here; tables are raw.*, staging.*, prod.* and meta.*. A table shows the first
+    40 rows and says how many there are; csv and json print every row.
 
     \b
     Example:
@@ -760,6 +392,7 @@ def query(
         etl query top_products
         etl query daily_sales_latest --pg-url postgresql://etl@localhost/shop
         etl query "SELECT * FROM staging.customers_rejects" --format csv
+        etl query "SELECT * FROM raw.orders" --limit 100
     """
     from queries.analytics import describe, named_queries
 
@@ -773,14 +406,17 @@ def query(
     if not sql:
         msg = "give a SQL statement or a query name (etl query --list shows the names)"
         raise click.UsageError(msg)
-    if sql in named:
-        sql = named[sql].read_text()
-    from engine.queryrun import open_reader
-    from engine.render import render
+    if all_rows and limit is not None:
+        msg = "give --limit N or --all, not both"
+        raise click.UsageError(msg)
+    if limit is None and fmt == "table" and not all_rows:
+        limit = DEFAULT_TABLE_ROWS
+    from engine.queryrun import named_or_sql, open_reader
 
-    with open_reader(warehouse, pg_url) as fetch:
-        columns, rows = fetch(sql)
-    click.echo(render(columns, rows, fmt))  # type: ignore[arg-type]
+    sql = named_or_sql(sql, named)
+    with open_reader(warehouse, pg_url, wait=wait, on_wait=notice(quiet)) as fetch:
+        result = fetch(sql, limit)  # type: ignore[call-arg]
+    print_query_result(result, fmt, quiet)
 
 
 @cli.command(
@@ -809,3 +445,10 @@ def bench(args: tuple[str, ...]) -> None:
     code = main(list(args))
     if code:
         raise click.exceptions.Exit(code)
+
+
+# Commands about the PostgreSQL copy live in their own module.
+from engine.cli_publish import publish, verify  # noqa: E402 - needs the group above
+
+cli.add_command(publish)
+cli.add_command(verify)

@@ -40,6 +40,10 @@ class WarehouseError(EtlError):
     """The warehouse cannot be opened, is locked, or is not set up."""
 
 
+class WarehouseBusyError(WarehouseError):
+    """Another process writes the warehouse, so it cannot be opened now."""
+
+
 class SinkError(EtlError):
     """A load into a target failed and was rolled back."""
 

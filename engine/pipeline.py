@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from engine import contracts, drift, publish, raw, warehouse
+from engine import checks, contracts, drift, freshness, publish, raw, warehouse
 from engine.errors import EtlError, SinkError, SourceError
 from engine.progress import NullProgress
 
@@ -63,6 +63,8 @@ class RunSummary:
     raw_files: dict[str, raw.RawResult] = field(default_factory=dict)
     published: dict[str, Published] = field(default_factory=dict)
     """Per layer, what went to PostgreSQL (empty without --pg-url)."""
+    up_to_date: dict[str, str] = field(default_factory=dict)
+    """Layers skipped because their inputs did not change -> the run that built them."""
 
 
 def new_run_id(started_at: dt.datetime) -> str:
@@ -83,6 +85,11 @@ def run_pipeline(
     summary = RunSummary(
         run_id=new_run_id(started_at), started_at=started_at, layers=ordered
     )
+    _run(settings, summary, progress)
+    return summary
+
+
+def _run(settings: Settings, summary: RunSummary, progress: Progress) -> None:
     with contextlib.ExitStack() as stack:
         # Postgres first: a server that is down, not set up or busy stops the run
         # before anything changes anywhere.
@@ -90,7 +97,11 @@ def run_pipeline(
         if settings.pg_url:
             target = stack.enter_context(_open_target(settings))
             stack.enter_context(target.lock())
+        checks.check_inputs(settings, summary.layers)
+        created = not settings.warehouse.exists()
         con = warehouse.open_warehouse(settings.warehouse, threads=settings.threads)
+        if created:
+            stack.push(checks.remove_on_failure(settings.warehouse))
         stack.callback(con.close)
         _start_run(con, summary)
         try:
@@ -103,7 +114,6 @@ def run_pipeline(
         summary.status = "succeeded"
         _finish_run(con, summary, error=None)
         _record_remote(con, target, summary.run_id)
-    return summary
 
 
 def publish_warehouse(
@@ -133,15 +143,15 @@ def publish_warehouse(
             for layer in ordered:
                 progress.start(f"postgres: {layer}")
                 if drifts is None:
-                    sent = publish.publish_layer(
-                        con, target, layer, settings.batch_rows
+                    sent = freshness.publish_if_behind(
+                        con, target, layer, settings.batch_rows, settings.pg_url
                     )
                 else:
                     sent = publish.repair_layer(
                         con, target, layer, drifts, settings.batch_rows
                     )
                 published[layer] = sent
-                progress.done(f"{sent.rows:,} rows published in {sent.seconds:.2f} s")
+                _report_published(progress, sent)
         except Exception as exc:
             raise publish.PublishFailed(
                 exc, publish.reached(target.committed, ordered, settings.pg_url)
@@ -252,19 +262,29 @@ def _run_layers(
         pending: tuple[str, concurrent.futures.Future[Published]] | None = None
         for layer in summary.layers:
             started = time.perf_counter()
-            with warehouse.transaction(con):
-                if layer == "raw":
-                    stats = _build_raw(con, settings, summary, progress)
-                elif layer == "staging":
-                    stats = _build_staging(con, settings, progress)
-                else:
-                    stats = _build_prod(con, settings, summary, progress)
-                summary.layer_seconds[layer] = time.perf_counter() - started
-                summary.tables.extend(stats)
-                _log_tables(con, summary.run_id, stats)
+            if layer == "raw" or not _up_to_date(
+                con, settings, summary, layer, progress
+            ):
+                with warehouse.transaction(con):
+                    if layer == "raw":
+                        stats = _build_raw(con, settings, summary, progress)
+                    else:
+                        inputs = _inputs(con, settings, summary, layer)
+                        if layer == "staging":
+                            stats = _build_staging(con, settings, progress)
+                        else:
+                            stats = _build_prod(con, settings, summary, progress)
+                        build = freshness.Build(summary.run_id, inputs)
+                        freshness.record(con, layer, build, summary.started_at)
+                    summary.layer_seconds[layer] = time.perf_counter() - started
+                    summary.tables.extend(stats)
+                    _log_tables(con, summary.run_id, stats)
             if target is not None and failed is None:
                 failed = _await_publish(pending, summary.published, progress)
-                job = publish.publish_layer, con, target, layer, settings.batch_rows
+                job = (
+                    freshness.publish_if_behind,
+                    *(con, target, layer, settings.batch_rows, settings.pg_url),
+                )
                 pending = None if failed else (layer, publisher.submit(*job))
         failed = failed or _await_publish(pending, summary.published, progress)
     if failed is not None and target is not None:
@@ -272,6 +292,44 @@ def _run_layers(
         where = publish.reached(target.committed, summary.layers, settings.pg_url)
         reached = f"Warehouse: {done} committed (run {summary.run_id}). {where}"
         raise publish.PublishFailed(failed, reached) from failed
+
+
+def _as_of(
+    con: duckdb.DuckDBPyConnection, settings: Settings, summary: RunSummary
+) -> dt.date:
+    if summary.as_of is None:
+        summary.as_of = checks.as_of_date(con, settings.as_of)
+    return summary.as_of
+
+
+def _inputs(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    summary: RunSummary,
+    layer: str,
+) -> str:
+    if layer == "staging":
+        return freshness.staging_inputs(con, settings)
+    return freshness.prod_inputs(con, settings, _as_of(con, settings, summary))
+
+
+def _up_to_date(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    summary: RunSummary,
+    layer: str,
+    progress: Progress,
+) -> bool:
+    """True (and say so) when the layer was built from exactly these inputs."""
+    if settings.full_refresh:
+        return False
+    build = freshness.built(con, layer)
+    if build is None or build.inputs != _inputs(con, settings, summary, layer):
+        return False
+    summary.up_to_date[layer] = build.run_id
+    progress.start(f"{layer}: up to date")
+    progress.done(f"nothing changed since run {build.run_id}", seconds=0.0)
+    return True
 
 
 def _await_publish(
@@ -289,8 +347,15 @@ def _await_publish(
     except Exception as exc:  # noqa: BLE001 - reported with what reached where
         progress.done("failed")
         return exc
-    progress.done(f"{sent.rows:,} rows published in {sent.seconds:.2f} s")
+    _report_published(progress, sent)
     return None
+
+
+def _report_published(progress: Progress, sent: Published) -> None:
+    if sent.up_to_date:
+        progress.done("up to date, nothing sent", seconds=sent.seconds)
+    else:
+        progress.done(f"{sent.rows:,} rows published", seconds=sent.seconds)
 
 
 def _build_raw(
@@ -361,11 +426,11 @@ def _build_prod(
     summary: RunSummary,
     progress: Progress,
 ) -> list[TableStats]:
-    summary.as_of = settings.as_of or last_partition_date(con)
+    as_of = _as_of(con, settings, summary)
     progress.start(f"prod: aggregate ({settings.engine})", total=None)
     started = time.perf_counter()
     rows = _engine(settings).build_prod_tables(
-        con, as_of=summary.as_of, memory_limit=settings.memory_limit
+        con, as_of=as_of, memory_limit=settings.memory_limit
     )
     seconds = time.perf_counter() - started
     progress.done(f"{sum(rows.values()):,} rows in {len(rows)} tables")
@@ -373,18 +438,6 @@ def _build_prod(
         TableStats("prod", name, rows_in=n, rows_out=n, seconds=seconds)
         for name, n in rows.items()
     ]
-
-
-def last_partition_date(con: duckdb.DuckDBPyConnection) -> dt.date:
-    """The newest partition in raw: the default as-of date, so output never depends on the clock."""
-    union = " UNION ALL ".join(
-        f"SELECT max(_partition_date) AS d FROM raw.{e}" for e in contracts.ENTITIES
-    )
-    ((last,),) = con.sql(f"SELECT max(d) FROM ({union})").fetchall()
-    if last is None:
-        msg = 'raw layer is empty, so there is no as-of date; run "etl run" with data or pass --as-of'
-        raise SourceError(msg)
-    return last
 
 
 def _start_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:

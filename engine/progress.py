@@ -16,8 +16,12 @@ class Progress(Protocol):
     def advance(self, n: int = 1) -> None:
         """Mark `n` more steps of the current task as done."""
 
-    def done(self, summary: str = "") -> None:
-        """Finish the current task with a short summary."""
+    def done(self, summary: str = "", *, seconds: float | None = None) -> None:
+        """Finish the current task with a short summary.
+
+        `seconds` is how long the work took when it did not run between start()
+        and done() (a publish that overlapped with building); default: that span.
+        """
 
 
 class NullProgress:
@@ -29,7 +33,7 @@ class NullProgress:
     def advance(self, n: int = 1) -> None:
         pass
 
-    def done(self, summary: str = "") -> None:
+    def done(self, summary: str = "", *, seconds: float | None = None) -> None:
         pass
 
 
@@ -53,8 +57,9 @@ class StderrProgress:
         if self._tty:
             self._draw()
 
-    def done(self, summary: str = "") -> None:
-        seconds = time.perf_counter() - self._started
+    def done(self, summary: str = "", *, seconds: float | None = None) -> None:
+        if seconds is None:
+            seconds = time.perf_counter() - self._started
         text = f"{self._task}: {summary} ({seconds:.2f} s)" if summary else self._task
         end = "\n"
         sys.stderr.write(("\r\033[K" if self._tty else "") + text + end)

@@ -37,6 +37,8 @@ class Published:
     layer: str
     rows: int
     seconds: float
+    up_to_date: bool = False
+    """True when the target already held this build of the layer and nothing was sent."""
 
 
 def publish_layer(

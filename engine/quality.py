@@ -15,22 +15,26 @@ from queries.analytics import named_queries
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    Fetch = Callable[[str], tuple[list[str], list[tuple[object, ...]]]]
-    """Runs one query and returns its column names and rows."""
+    from engine.queryrun import Rows
+
+    Fetch = Callable[[str], Rows]
+    """Runs one query and returns its column names, rows and row count."""
 
 
 @dataclass(frozen=True, slots=True)
 class Report:
     """A titled result set, rendered by the CLI as a table, CSV or JSON."""
 
+    name: str
+    """Short key, the `report` column of a CSV holding several reports."""
     title: str
     columns: list[str]
     rows: list[tuple[object, ...]]
 
 
-def _report(fetch: Fetch, title: str, sql: str) -> Report:
-    columns, rows = fetch(sql)
-    return Report(title, columns, rows)
+def _report(fetch: Fetch, name: str, title: str, sql: str) -> Report:
+    columns, rows, _ = fetch(sql)
+    return Report(name, title, columns, rows)
 
 
 def status_reports(fetch: Fetch, *, last_runs: int = 5) -> list[Report]:
@@ -56,6 +60,7 @@ def status_reports(fetch: Fetch, *, last_runs: int = 5) -> list[Report]:
             )
     tables = _report(
         fetch,
+        "tables",
         "Tables",
         "SELECT table_name, rows, partitions, first_partition, last_partition FROM ("
         + " UNION ALL ".join(parts)
@@ -63,6 +68,7 @@ def status_reports(fetch: Fetch, *, last_runs: int = 5) -> list[Report]:
     )
     runs = _report(
         fetch,
+        "runs",
         "Last runs",
         f"""
         SELECT r.run_id, r.status, r.layers, r.started_at,
@@ -95,6 +101,7 @@ def dq_reports(fetch: Fetch, *, by_partition: bool = False) -> list[Report]:
     if by_partition:
         rejects = _report(
             fetch,
+            "rejects",
             "Rejects by partition",
             "SELECT entity, _partition_date AS partition_date, reject_reason, count(*) AS rows "
             f"FROM ({_rejects_union(', _partition_date')}) AS r "
@@ -103,12 +110,14 @@ def dq_reports(fetch: Fetch, *, by_partition: bool = False) -> list[Report]:
     else:
         rejects = _report(
             fetch,
+            "rejects",
             "Rejects",
             f"SELECT entity, reject_reason, count(*) AS rows FROM ({_rejects_union()}) AS r "
             "GROUP BY entity, reject_reason ORDER BY entity, rows DESC, reject_reason",
         )
     accounting = _report(
         fetch,
+        "accounting",
         "Row accounting (last staging build): raw = clean + rejected + duplicates",
         """
         SELECT table_name, rows_in AS raw_rows, rows_out AS clean, rows_rejected AS rejected,
@@ -122,6 +131,7 @@ def dq_reports(fetch: Fetch, *, by_partition: bool = False) -> list[Report]:
     )
     impact = _report(
         fetch,
+        "impact",
         "Business impact: completed orders and revenue excluded by rejects",
         named_queries()["dq_impact"].read_text(),
     )

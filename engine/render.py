@@ -35,11 +35,18 @@ def render(
 
 
 def _table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    cells = [[_cell(v) for v in row] for row in rows]
+    grouped = [not _is_label(c) for c in columns]
+    cells = [
+        [_cell(v, grouped=g) for v, g in zip(row, grouped, strict=True)] for row in rows
+    ]
     numeric = [
         bool(rows)
         and all(
-            isinstance(row[i], int | float | decimal.Decimal) or row[i] is None
+            (
+                isinstance(row[i], int | float | decimal.Decimal)
+                and not isinstance(row[i], bool)
+            )
+            or row[i] is None
             for row in rows
         )
         for i in range(len(columns))
@@ -59,20 +66,35 @@ def _table(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     return "\n".join(out)
 
 
-def _cell(value: object) -> str:
+# Numbers that name something rather than count it: no thousands separators.
+_CALENDAR = frozenset({"year", "month", "day", "quarter", "week"})
+
+
+def _is_label(column: str) -> bool:
+    """An id or a calendar part (2025, not 2,025)."""
+    name = column.lower()
+    return name == "id" or name.endswith("_id") or name in _CALENDAR
+
+
+def _cell(value: object, *, grouped: bool = True) -> str:
+    """Counts and money alike get thousands separators; money keeps its scale."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return str(value).lower()
-    if isinstance(value, int):
+    if isinstance(value, int | decimal.Decimal) and grouped:
         return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:,.2f}"
+        return f"{value:,.2f}" if grouped else str(value)
     return str(value)
 
 
 def _csv_cell(value: object) -> object:
-    return "" if value is None else value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()  # as in the table and in JSON
+    return value
 
 
 def _json_default(value: object) -> object:

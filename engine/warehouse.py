@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
 
 from engine import contracts
-from engine.errors import ContractError, WarehouseError
+from engine.errors import ContractError, WarehouseBusyError, WarehouseError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Callable, Iterator, Mapping
     from pathlib import Path
 
 
@@ -35,8 +36,8 @@ def open_warehouse(
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             msg = f"{path}: the warehouse is in use by another etl process; wait for it to finish and retry"
-        else:
-            msg = f"{path}: cannot open the warehouse ({str(exc).splitlines()[0]})"
+            raise WarehouseBusyError(msg) from exc
+        msg = f"{path}: cannot open the warehouse ({str(exc).splitlines()[0]})"
         raise WarehouseError(msg) from exc
     except duckdb.Error as exc:
         msg = f"{path}: not a DuckDB warehouse file ({str(exc).splitlines()[0]}); pass another --warehouse"
@@ -48,6 +49,38 @@ def open_warehouse(
     if not read_only:
         setup_warehouse(con)
     return con
+
+
+_POLL_SECONDS = 0.25
+
+
+def open_for_reading(
+    path: Path, *, wait: float, on_wait: Callable[[str], None] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse read-only, waiting up to `wait` seconds for a running build.
+
+    DuckDB lets no other process open a file while one process writes it, so a
+    reader cannot see the last committed state during a run; it waits instead,
+    tells `on_wait` once why, and fails with one line when the bound runs out.
+    """
+    deadline = time.monotonic() + wait
+    told = False
+    while True:
+        try:
+            return open_warehouse(path, read_only=True)
+        except WarehouseBusyError as exc:
+            if time.monotonic() >= deadline:
+                if not told:
+                    raise
+                msg = f"{path}: still in use by another etl process after {wait:g} s; retry when it finishes, or wait longer with --wait (ETL_WAIT)"
+                raise WarehouseBusyError(msg) from exc
+            if not told and on_wait is not None:
+                on_wait(
+                    f"{path}: another etl process is writing the warehouse; "
+                    f"waiting up to {wait:g} s for it to finish (--wait)"
+                )
+            told = True
+            time.sleep(min(_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
 
 
 def setup_warehouse(con: duckdb.DuckDBPyConnection) -> None:

@@ -258,6 +258,7 @@ def test_republished_tables_keep_comments_and_hold_no_key_index(
     )
     assert keys == [
         ("meta", "ingested_files"),
+        ("meta", "layers"),
         ("meta", "run_tables"),
         ("meta", "runs"),
     ]
