@@ -1,50 +1,322 @@
 """The Polars engine's staging and prod steps: read the warehouse, write its tables.
 
 Called by the pipeline inside the layer's transaction; the tables it writes become
-visible together with the layer's run log when that transaction commits.
+visible together with the layer's run log when that transaction commits. Work runs in
+pieces sized from the memory budget (engine/pieces.py): each piece is read from
+DuckDB, judged or aggregated in Polars and appended, so no step holds a whole table.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
+import polars as pl
+
 from engine import contracts, warehouse
+from engine.pieces import (
+    PROD_COPIES,
+    STAGING_COPIES,
+    bucket,
+    month_ranges,
+    piece_count,
+    row_bytes,
+)
+from engine.staging import ROW_ORDER, StagedCounts
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Callable
 
     import duckdb
 
-    from engine.staging import StagedCounts
+    from queries import Split
+
+logger = logging.getLogger(__name__)
+
+Where = dict[str, tuple[str, dict[str, object]]]
+"""Per staging table, the SQL predicate (and its parameters) selecting a piece's rows."""
 
 
 def build_staging_tables(
-    con: duckdb.DuckDBPyConnection, *, memory_limit: int
+    con: duckdb.DuckDBPyConnection, *, memory_limit: int, pieces: int | None = None
 ) -> dict[str, StagedCounts]:
-    """Write staging.<entity> and staging.<entity>_rejects from raw; counts per entity."""
-    from engine.staging import build_staging
+    """Write staging.<entity> and staging.<entity>_rejects from raw; counts per entity.
 
-    raw_frames = {
-        e: warehouse.read_table(con, f"raw.{e}").lazy() for e in contracts.ENTITIES
+    Parameters
+    ----------
+    pieces
+        Split every entity into this many key buckets instead of planning the
+        count from ``memory_limit`` (tests compare one piece with many).
+    """
+    from engine import staging
+
+    def count(entity: str) -> int:
+        if pieces is not None:
+            return pieces
+        size = warehouse.count_rows(con, f"raw.{entity}") * row_bytes(f"raw.{entity}")
+        return piece_count(size, memory_limit=memory_limit, copies=STAGING_COPIES)
+
+    def orders(raw: pl.LazyFrame) -> pl.LazyFrame:
+        verdicts = staging.judge_orders(raw).collect()
+        kept, known = _parent_keys(con, "customers", verdicts, "customer_id")
+        return staging.check_customers(verdicts.lazy(), kept, known)
+
+    def items(raw: pl.LazyFrame) -> pl.LazyFrame:
+        verdicts = staging.judge_order_items(raw).collect()
+        orders, raw_orders = _parent_keys(con, "orders", verdicts, "order_id")
+        products, raw_products = _parent_keys(con, "products", verdicts, "product_id")
+        return staging.check_orders_and_products(
+            verdicts.lazy(), orders, raw_orders, products, raw_products
+        )
+
+    n = {entity: count(entity) for entity in contracts.ENTITIES}
+    judges = {
+        "customers": _customers_judge(con, n["customers"]),
+        "products": staging.clean_products,
+        "orders": orders,
+        "order_items": items,
     }
-    results = build_staging(raw_frames)
-    frames = {}
-    for entity, result in results.items():
-        frames[f"staging.{entity}"] = result.clean
-        frames[f"staging.{entity}_rejects"] = result.rejects
-    warehouse.replace_tables(con, frames)
-    return {entity: result.counts() for entity, result in results.items()}
+    # Parents first: a child's reference check reads the staging rows written here.
+    return {
+        entity: _stage(con, entity, n[entity], judges[entity])
+        for entity in contracts.ENTITIES
+    }
+
+
+def _stage(
+    con: duckdb.DuckDBPyConnection,
+    entity: str,
+    n: int,
+    judge: Callable[[pl.LazyFrame], pl.LazyFrame],
+) -> StagedCounts:
+    """Judge raw.<entity> in ``n`` key buckets, appending each bucket's output."""
+    from engine.staging import KEYS, split_verdicts
+
+    clean, rejects = f"staging.{entity}", f"staging.{entity}_rejects"
+    for table in (clean, rejects):
+        warehouse.empty_table(con, table)
+    counts = StagedCounts(0, 0, 0)
+    for piece in range(n):
+        raw = _read(con, f"raw.{entity}", bucket(KEYS[entity], n), {"bucket": piece})
+        result = split_verdicts(judge(raw.lazy()), entity)
+        warehouse.append_frame(con, clean, result.clean)
+        warehouse.append_frame(con, rejects, result.rejects)
+        counts = StagedCounts(
+            counts.clean + result.clean.height,
+            counts.rejects + result.rejects.height,
+            counts.duplicates + result.duplicates,
+        )
+    warehouse.check_primary_key(con, clean)
+    logger.info("staging.%s in %d piece(s): %s", entity, n, counts)
+    return counts
+
+
+def _customers_judge(
+    con: duckdb.DuckDBPyConnection, n: int
+) -> Callable[[pl.LazyFrame], pl.LazyFrame]:
+    """The customer rules for ``n`` id buckets, one customer per email included.
+
+    With several buckets, the same email can be kept in two of them: a first pass
+    collects every bucket's survivors, a second, bucketed by email, finds the
+    ones an earlier kept row already claims, and the judge rejects those.
+    """
+    from engine.staging import clean_customers, judge_customers
+    from engine.staging_rules import reject_listed
+
+    if n == 1:
+        return clean_customers
+    losers = _email_repeats(con, n)
+
+    def judge(raw: pl.LazyFrame) -> pl.LazyFrame:
+        verdicts = judge_customers(raw).collect()
+        by = pl.col("customer_id")
+        return reject_listed(verdicts, by, losers, "duplicate_email").lazy()
+
+    return judge
+
+
+def _email_repeats(con: duckdb.DuckDBPyConnection, n: int) -> pl.Series:
+    """Ids of surviving customers whose email an earlier surviving row already has."""
+    from engine.staging import judge_customers
+    from engine.staging_rules import ALIVE, staged_field
+
+    con.execute(
+        "CREATE TEMP TABLE _survivors (customer_id BIGINT, email TEXT, "
+        "_partition_date DATE, _source_file TEXT, _source_row BIGINT)"
+    )
+    try:
+        for piece in range(n):
+            raw = _read(
+                con, "raw.customers", bucket("customer_id", n), {"bucket": piece}
+            )
+            survivors = (
+                judge_customers(raw.lazy())
+                .filter(ALIVE)
+                .select("customer_id", staged_field("email"), *ROW_ORDER)
+                .collect()
+            )
+            _insert(con, "_survivors", survivors)
+        losers = []
+        for piece in range(n):
+            claims = _read(con, "_survivors", bucket("email", n), {"bucket": piece})
+            repeats = claims.sort(ROW_ORDER).filter(
+                ~pl.col("email").is_first_distinct()
+            )
+            losers.append(repeats.get_column("customer_id"))
+    finally:
+        con.execute("DROP TABLE _survivors")
+    return pl.concat(losers)
+
+
+def _parent_keys(
+    con: duckdb.DuckDBPyConnection, parent: str, verdicts: pl.DataFrame, column: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(kept, known): the piece's references found in staging.<parent> and raw.<parent>.
+
+    A semi-join in DuckDB against tables this transaction already wrote, so only
+    the piece's own references are held, never the parent's whole key column.
+    """
+    from engine.staging_rules import ALIVE
+
+    refs = verdicts.lazy().filter(ALIVE).select(pl.col(column).drop_nulls().unique())
+    con.register("_refs", refs.collect().to_arrow())
+    try:
+        found = con.sql(
+            f"SELECT {column}, "
+            f"{column} IN (SELECT {column} FROM staging.{parent}) AS _kept, "
+            f"{column} IN (SELECT {column} FROM raw.{parent} "
+            f"WHERE {column} IS NOT NULL) AS _known FROM _refs"
+        ).pl()
+    finally:
+        con.unregister("_refs")
+    kept = found.filter("_kept").select(column)
+    known = found.filter("_known").select(column)
+    return kept, known
+
+
+def _read(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    where: str,
+    params: dict[str, object] | None = None,
+) -> pl.DataFrame:
+    """The rows of a table that match ``where``, in stored order.
+
+    No ORDER BY: raw is stored in row order and staging re-checks the order
+    itself (sorting only when it is not), so a piece costs DuckDB a filtered scan.
+    """
+    relation = con.sql(f"SELECT * FROM {table} WHERE {where}", params=params)
+    frame = pl.from_arrow(relation.to_arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    if table.startswith("_"):
+        return frame
+    return frame.cast(dict(contracts.polars_schema(table)))  # type: ignore[arg-type]
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    con.register("_incoming", frame.to_arrow())
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
+    finally:
+        con.unregister("_incoming")
 
 
 def build_prod_tables(
-    con: duckdb.DuckDBPyConnection, *, as_of: dt.date, memory_limit: int
+    con: duckdb.DuckDBPyConnection,
+    *,
+    as_of: dt.date,
+    memory_limit: int,
+    pieces: int | None = None,
 ) -> dict[str, int]:
-    """Write every prod.<name> table from staging; rows per table."""
-    from engine.prod import build_prod
+    """Write every prod.<name> table from staging; rows per table.
 
-    staged = {
-        e: warehouse.read_table(con, f"staging.{e}").lazy() for e in contracts.ENTITIES
+    Queries are grouped by their declared split (queries.Split) and each group runs
+    piece by piece over the staging rows of that piece.
+
+    Parameters
+    ----------
+    pieces
+        Run every split in (at most) this many pieces instead of planning the
+        count from ``memory_limit`` (tests compare one piece with many).
+    """
+    from engine.prod import build_prod
+    from queries import discover
+
+    found = discover()
+    rows = {query.table: 0 for query in found}
+    for split in dict.fromkeys(query.split for query in found):
+        group = [query for query in found if query.split == split]
+        for query in group:
+            warehouse.empty_table(con, query.table)
+        inputs = sorted({table for query in group for table in query.inputs})
+        wheres = _prod_pieces(con, split, memory_limit=memory_limit, pieces=pieces)
+        for where in wheres:
+            staged = {
+                table: _read(con, f"staging.{table}", *where.get(table, ("true", {})))
+                for table in inputs
+            }
+            lazy = {table: frame.lazy() for table, frame in staged.items()}
+            for name, frame in build_prod(lazy, as_of=as_of, queries=group).items():
+                warehouse.append_frame(con, f"prod.{name}", frame)
+                rows[f"prod.{name}"] += frame.height
+        for query in group:
+            warehouse.check_primary_key(con, query.table)
+        logger.info("prod split %s in %d piece(s)", split, len(wheres))
+    return rows
+
+
+def _prod_pieces(
+    con: duckdb.DuckDBPyConnection,
+    split: Split | None,
+    *,
+    memory_limit: int,
+    pieces: int | None,
+) -> list[Where]:
+    """The staging rows of each piece of a split, as predicates per staging table."""
+    if split is None:
+        return [{}]
+    orders_bytes = row_bytes("staging.orders")
+    items_bytes = row_bytes("staging.order_items")
+    if split == "order_month":
+        months = con.sql(
+            "SELECT date_trunc('month', order_date)::DATE AS month, count(*) "
+            "FROM staging.orders GROUP BY month ORDER BY month"
+        ).fetchall()
+        orders = sum(count for _, count in months)
+        items = warehouse.count_rows(con, "staging.order_items")
+        per_order = orders_bytes + items_bytes * items / max(orders, 1)
+        ranges = month_ranges(
+            [(month, int(count * per_order)) for month, count in months],
+            memory_limit=memory_limit,
+            copies=PROD_COPIES,
+            pieces=pieces,
+        )
+        in_range = "order_date >= $start AND order_date < $end"
+        return [
+            _orders_piece(in_range, {"start": start, "end": end}, customers=False)
+            for start, end in ranges
+        ] or [{}]
+    size = sum(
+        warehouse.count_rows(con, f"staging.{table}") * row_bytes(f"staging.{table}")
+        for table in ("customers", "orders", "order_items")
+    )
+    n = pieces or piece_count(size, memory_limit=memory_limit, copies=PROD_COPIES)
+    own = bucket("customer_id", n)
+    return [_orders_piece(own, {"bucket": b}, customers=True) for b in range(n)]
+
+
+def _orders_piece(
+    orders_where: str, params: dict[str, object], *, customers: bool
+) -> Where:
+    """A piece of orders, those orders' items and (same predicate) their customers."""
+    items_where = (
+        f"order_id IN (SELECT order_id FROM staging.orders WHERE {orders_where})"
+    )
+    where: Where = {
+        "orders": (orders_where, params),
+        "order_items": (items_where, params),
     }
-    frames = build_prod(staged, as_of=as_of)
-    warehouse.replace_tables(con, {f"prod.{n}": f for n, f in frames.items()})
-    return {f"prod.{name}": frame.height for name, frame in frames.items()}
+    if customers:
+        where["customers"] = (orders_where, params)
+    return where

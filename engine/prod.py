@@ -17,7 +17,7 @@ from engine.errors import QueryError
 from queries import discover
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
     from datetime import date
 
     from queries import Query
@@ -26,9 +26,12 @@ logger = logging.getLogger(__name__)
 
 
 def build_prod(
-    staging: Mapping[str, pl.LazyFrame], *, as_of: date
+    staging: Mapping[str, pl.LazyFrame],
+    *,
+    as_of: date,
+    queries: Sequence[Query] | None = None,
 ) -> dict[str, pl.DataFrame]:
-    """Every prod table from staging frames with the Polars variants.
+    """Every prod table (or those of ``queries``) from staging frames, with Polars.
 
     Parameters
     ----------
@@ -36,8 +39,10 @@ def build_prod(
         Staging frames by table name (`orders`, ...); extra tables are ignored.
     as_of
         The date `days_since_*` columns count from.
+    queries
+        The queries to run (default: every discovered one).
     """
-    found = discover()
+    found = discover() if queries is None else list(queries)
     values = {"as_of": as_of}
     plans = []
     for query in found:

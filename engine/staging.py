@@ -1,14 +1,16 @@
-"""Staging layer: lazy Polars rules that split raw rows into clean rows, rejects and duplicates.
+"""Staging layer: Polars rules that split raw rows into clean rows, rejects and duplicates.
 
-Each ``clean_*`` function returns a lazy *verdict* frame: every raw row, in row order
-(_partition_date, _source_file, _source_row), with its raw columns untouched plus
+Each ``clean_*`` / ``judge_*`` function returns a *verdict* frame: every raw row, in
+row order (_partition_date, _source_file, _source_row), with its raw columns untouched plus
 
 - ``is_duplicate``: an exact copy (products: also a superseded snapshot), dropped;
 - ``reject_reason``: the code of the first rule the row fails (``REASONS``), else null;
 - ``staged``: a struct of the cleaned values under the staging.<entity> column names.
 
 ``split_verdicts`` turns a verdict frame into a ``StagingResult``, and
-``build_staging`` runs all four entities. The rules are in docs/staging-rules.md.
+``build_staging`` runs all four entities on whole frames in memory; the engine runs the
+same functions piece by piece (engine/polars_build.py). The rules are in
+docs/staging-rules.md.
 """
 
 from __future__ import annotations
@@ -55,10 +57,15 @@ __all__ = [
     "StagedCounts",
     "StagingResult",
     "build_staging",
+    "check_customers",
+    "check_orders_and_products",
     "clean_customers",
     "clean_order_items",
     "clean_orders",
     "clean_products",
+    "judge_customers",
+    "judge_order_items",
+    "judge_orders",
     "split_verdicts",
 ]
 
@@ -169,8 +176,8 @@ def _exact_copies(frame: pl.DataFrame, entity: str, *within: pl.Expr) -> pl.Expr
     return at_rows(copies.get_column("_row"))
 
 
-def clean_customers(raw: pl.LazyFrame) -> pl.LazyFrame:
-    """Verdicts for raw customers: the earliest valid row per id, one customer per email."""
+def judge_customers(raw: pl.LazyFrame) -> pl.LazyFrame:
+    """Customer verdicts from every rule except one customer per email."""
     ordered = _ordered(raw, "customers")
     frame = ordered.lazy().with_columns(
         staged(
@@ -195,10 +202,15 @@ def clean_customers(raw: pl.LazyFrame) -> pl.LazyFrame:
             "invalid_email": ~is_valid_email(email),
         },
     )
-    verdicts = reject_repeats(
+    return reject_repeats(
         verdicts.collect(), pl.col("customer_id"), "duplicate_key_conflict"
-    )
-    return reject_repeats(verdicts, email, "duplicate_email").lazy()
+    ).lazy()
+
+
+def clean_customers(raw: pl.LazyFrame) -> pl.LazyFrame:
+    """Verdicts for raw customers: the earliest valid row per id, one customer per email."""
+    verdicts = judge_customers(raw).collect()
+    return reject_repeats(verdicts, staged_field("email"), "duplicate_email").lazy()
 
 
 def clean_products(raw: pl.LazyFrame) -> pl.LazyFrame:
@@ -244,7 +256,7 @@ def clean_products(raw: pl.LazyFrame) -> pl.LazyFrame:
     ).lazy()
 
 
-def _judge_orders(raw: pl.LazyFrame) -> pl.LazyFrame:
+def judge_orders(raw: pl.LazyFrame) -> pl.LazyFrame:
     """Order verdicts from every rule except the customer reference."""
     ordered = _ordered(raw, "orders")
     frame = ordered.lazy().with_columns(
@@ -279,7 +291,7 @@ def _judge_orders(raw: pl.LazyFrame) -> pl.LazyFrame:
     ).lazy()
 
 
-def _check_customers(
+def check_customers(
     orders: pl.LazyFrame, customers: pl.DataFrame, raw_customers: pl.DataFrame
 ) -> pl.LazyFrame:
     return reject_orphans(
@@ -304,10 +316,10 @@ def clean_orders(
         The raw customers (only ``customer_id`` is read), to tell an unknown
         customer from a rejected one.
     """
-    return _check_customers(_judge_orders(raw), customers, raw_customers)
+    return check_customers(judge_orders(raw), customers, raw_customers)
 
 
-def _judge_order_items(raw: pl.LazyFrame) -> pl.LazyFrame:
+def judge_order_items(raw: pl.LazyFrame) -> pl.LazyFrame:
     """Order-item verdicts from every rule except the order and product references."""
     # No discount recorded means none was given; the classic pipeline rejected these.
     discount = pl.col("discount_percent").fill_null(0)
@@ -347,7 +359,7 @@ def _judge_order_items(raw: pl.LazyFrame) -> pl.LazyFrame:
     ).lazy()
 
 
-def _check_orders_and_products(
+def check_orders_and_products(
     items: pl.LazyFrame,
     orders: pl.DataFrame,
     raw_orders: pl.DataFrame,
@@ -388,8 +400,8 @@ def clean_order_items(
         The raw frames (only the key is read), to tell an unknown reference
         from a rejected one.
     """
-    return _check_orders_and_products(
-        _judge_order_items(raw), orders, raw_orders, products, raw_products
+    return check_orders_and_products(
+        judge_order_items(raw), orders, raw_orders, products, raw_products
     )
 
 
@@ -430,24 +442,24 @@ def build_staging(raw: Mapping[str, pl.LazyFrame]) -> dict[str, StagingResult]:
     """Clean customers, products, orders and order_items from their raw frames."""
     missing = [entity for entity in contracts.ENTITIES if entity not in raw]
     if missing:
-        msg = f"staging needs raw frames for {', '.join(missing)}; load them first with 'etl run raw'"
+        msg = f"staging needs raw frames for {', '.join(missing)}; pass every entity's raw frame"
         raise ContractError(msg, table=f"raw.{missing[0]}")
-    # The expensive part (sort, normalize, windows) of all four entities runs in
-    # one parallel collect; only the reference checks wait for their parents, and
-    # those are hash look-ups against already-collected frames.
+    # Each entity's rules collect eagerly (row order, copies, repeats); only the
+    # reference checks wait for their parents, as hash look-ups against their
+    # collected verdicts.
     customers, products, orders, items = pl.collect_all(
         [
             clean_customers(raw["customers"]),
             clean_products(raw["products"]),
-            _judge_orders(raw["orders"]),
-            _judge_order_items(raw["order_items"]),
+            judge_orders(raw["orders"]),
+            judge_order_items(raw["order_items"]),
         ]
     )
     # A verdict frame holds every raw row, so it doubles as the parent's raw keys.
-    orders = _check_customers(
+    orders = check_customers(
         orders.lazy(), _kept(customers, "customers"), customers
     ).collect()
-    items = _check_orders_and_products(
+    items = check_orders_and_products(
         items.lazy(),
         _kept(orders, "orders"),
         orders,

@@ -231,6 +231,19 @@ def reject_repeats(frame: pl.DataFrame, by: pl.Expr, code: str) -> pl.DataFrame:
     )
 
 
+def reject_listed(
+    frame: pl.DataFrame, by: pl.Expr, values: pl.Series, code: str
+) -> pl.DataFrame:
+    """Reject every surviving row whose ``by`` value is among ``values``.
+
+    For a rule decided across pieces: ``values`` are the losers another pass found.
+    """
+    listed = ALIVE & by.is_in(values.implode())
+    return frame.with_columns(
+        pl.when(listed).then(pl.lit(code)).otherwise(_reason).alias(REJECT_REASON)
+    )
+
+
 def repeated_values(values: pl.Series) -> pl.Series:
     """The non-null values that occur more than once.
 

@@ -2,6 +2,8 @@
 
 `discover()` pairs `<name>.py` with `<name>.sql` by file stem and checks each pair at
 discovery, so a missing twin or a parameter mismatch fails before any data is read.
+A `<name>.py` may declare `SPLIT` (one of `SPLITS`): how the Polars engine may build
+its table in pieces when the data does not fit the memory budget at once.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import importlib
 import inspect
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Literal, get_args
 
 import duckdb
 
@@ -23,6 +25,19 @@ if TYPE_CHECKING:
     import polars as pl
 
 QUERIES_DIR: Final[Path] = Path(__file__).parent
+
+Split = Literal["order_month", "customer"]
+"""How a query's table may be built in pieces, declared as `SPLIT` in its module:
+
+- `order_month`: its rows are local to a range of whole months of order date (each
+  piece gets those months' orders and their items; other inputs whole);
+- `customer`: its rows are local to one customer (each piece gets a bucket of
+  customers, their orders and those orders' items; other inputs whole).
+
+A query that declares nothing runs in one piece over whole inputs.
+"""
+SPLITS: Final[tuple[str, ...]] = get_args(Split)
+_SPLIT_INPUTS: Final[dict[str, str]] = {"order_month": "orders", "customer": "orders"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +54,8 @@ class Query:
     """Staging tables the query reads, named as `build`'s positional parameters."""
     params: tuple[str, ...] = ()
     """Scalar parameters: keyword-only in `build`, `$name` in the SQL (e.g. `as_of`)."""
+    split: Split | None = None
+    """How the table may be built in pieces (`SPLIT` in the module); None: whole."""
 
     @property
     def table(self) -> str:
@@ -108,7 +125,27 @@ def _load(name: str, sql_path: Path) -> Query:
         )
         raise QueryError(msg)
     _check_sql(name, sql_path, params)
-    return Query(name, build, sql_path, inputs, params)
+    return Query(name, build, sql_path, inputs, params, _split(name, module, inputs))
+
+
+def _split(name: str, module: object, inputs: tuple[str, ...]) -> Split | None:
+    split = getattr(module, "SPLIT", None)
+    if split is None:
+        return None
+    if split not in SPLITS:
+        msg = (
+            f"queries/{name}.py: SPLIT = {split!r} is not one of {', '.join(SPLITS)}; "
+            "declare one of them, or nothing to build the table in one piece"
+        )
+        raise QueryError(msg)
+    needed = _SPLIT_INPUTS[split]
+    if needed not in inputs:
+        msg = (
+            f"queries/{name}.py: SPLIT = {split!r} cuts pieces by {needed}, which "
+            f"build() does not read; declare another SPLIT or none"
+        )
+        raise QueryError(msg)
+    return split
 
 
 def _check_sql(name: str, sql_path: Path, params: tuple[str, ...]) -> None:

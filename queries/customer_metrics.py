@@ -5,7 +5,7 @@ Answers "what has each customer bought, and how long ago?" (also who never bough
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 import polars as pl
 
@@ -13,6 +13,9 @@ from queries._revenue import avg_order_value, completed_lines, sales_aggs, total
 
 if TYPE_CHECKING:
     from datetime import date
+
+SPLIT: Final = "customer"
+"""Each row is one customer: local to a bucket of customers and their orders."""
 
 
 def build(

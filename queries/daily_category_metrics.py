@@ -5,9 +5,14 @@ Answers "which product categories sell, and how much, on each day?".
 
 from __future__ import annotations
 
+from typing import Final
+
 import polars as pl
 
 from queries._revenue import completed_lines, sales_aggs, total_revenue
+
+SPLIT: Final = "order_month"
+"""Each row is one order date: local to a range of whole months."""
 
 
 def build(

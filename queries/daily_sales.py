@@ -5,9 +5,14 @@ Answers "how much did we sell each day, and what was the average order worth?".
 
 from __future__ import annotations
 
+from typing import Final
+
 import polars as pl
 
 from queries._revenue import avg_order_value, completed_lines, sales_aggs, total_revenue
+
+SPLIT: Final = "order_month"
+"""Each row is one order date: local to a range of whole months."""
 
 
 def build(orders: pl.LazyFrame, order_items: pl.LazyFrame) -> pl.LazyFrame:

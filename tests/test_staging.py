@@ -850,7 +850,9 @@ def test_clean_is_sorted_by_key_and_rejects_by_row_order():
 def test_build_staging_names_missing_raw_frames():
     raw = mixed_raw()
     del raw["orders"]
-    with pytest.raises(ContractError, match=r"raw frames for orders; load them first"):
+    with pytest.raises(
+        ContractError, match=r"raw frames for orders; pass every entity.s raw frame"
+    ):
         build_staging(raw)
 
 
