@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from engine import contracts, warehouse
+from engine.piece_writer import TableWriter, spill_directory
 from engine.pieces import (
     PROD_COPIES,
     STAGING_COPIES,
@@ -27,6 +28,7 @@ from engine.staging import ROW_ORDER, StagedCounts
 if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Callable
+    from pathlib import Path
 
     import duckdb
 
@@ -78,10 +80,11 @@ def build_staging_tables(
         "order_items": items,
     }
     # Parents first: a child's reference check reads the staging rows written here.
-    return {
-        entity: _stage(con, entity, n[entity], judges[entity])
-        for entity in contracts.ENTITIES
-    }
+    with spill_directory(con) as spill:
+        return {
+            entity: _stage(con, entity, n[entity], judges[entity], spill)
+            for entity in contracts.ENTITIES
+        }
 
 
 def _stage(
@@ -89,25 +92,25 @@ def _stage(
     entity: str,
     n: int,
     judge: Callable[[pl.LazyFrame], pl.LazyFrame],
+    spill: Path,
 ) -> StagedCounts:
     """Judge raw.<entity> in ``n`` key buckets, appending each bucket's output."""
     from engine.staging import KEYS, split_verdicts
 
-    clean, rejects = f"staging.{entity}", f"staging.{entity}_rejects"
-    for table in (clean, rejects):
-        warehouse.empty_table(con, table)
-    counts = StagedCounts(0, 0, 0)
+    clean = TableWriter(con, f"staging.{entity}", pieces=n, spill=spill)
+    rejects = TableWriter(con, f"staging.{entity}_rejects", pieces=n, spill=spill)
+    duplicates = 0
     for piece in range(n):
         raw = _read(con, f"raw.{entity}", bucket(KEYS[entity], n), {"bucket": piece})
         result = split_verdicts(judge(raw.lazy()), entity)
-        warehouse.append_frame(con, clean, result.clean)
-        warehouse.append_frame(con, rejects, result.rejects)
-        counts = StagedCounts(
-            counts.clean + result.clean.height,
-            counts.rejects + result.rejects.height,
-            counts.duplicates + result.duplicates,
-        )
-    warehouse.check_primary_key(con, clean)
+        clean.add(result.clean)
+        rejects.add(result.rejects)
+        duplicates += result.duplicates
+        # Let this piece go before the next is read: one piece in memory at a time.
+        del raw, result
+    clean.finish()
+    rejects.finish()
+    counts = StagedCounts(clean.rows, rejects.rows, duplicates)
     logger.info("staging.%s in %d piece(s): %s", entity, n, counts)
     return counts
 
@@ -244,26 +247,33 @@ def build_prod_tables(
     from queries import discover
 
     found = discover()
-    rows = {query.table: 0 for query in found}
-    for split in dict.fromkeys(query.split for query in found):
-        group = [query for query in found if query.split == split]
-        for query in group:
-            warehouse.empty_table(con, query.table)
-        inputs = sorted({table for query in group for table in query.inputs})
-        wheres = _prod_pieces(con, split, memory_limit=memory_limit, pieces=pieces)
-        for where in wheres:
-            staged = {
-                table: _read(con, f"staging.{table}", *where.get(table, ("true", {})))
-                for table in inputs
+    rows = {}
+    with spill_directory(con) as spill:
+        for split in dict.fromkeys(query.split for query in found):
+            group = [query for query in found if query.split == split]
+            wheres = _prod_pieces(con, split, memory_limit=memory_limit, pieces=pieces)
+            n = len(wheres)
+            writers = {
+                q.name: TableWriter(con, q.table, pieces=n, spill=spill) for q in group
             }
-            lazy = {table: frame.lazy() for table, frame in staged.items()}
-            for name, frame in build_prod(lazy, as_of=as_of, queries=group).items():
-                warehouse.append_frame(con, f"prod.{name}", frame)
-                rows[f"prod.{name}"] += frame.height
-        for query in group:
-            warehouse.check_primary_key(con, query.table)
-        logger.info("prod split %s in %d piece(s)", split, len(wheres))
-    return rows
+            inputs = sorted({table for query in group for table in query.inputs})
+            for where in wheres:
+                staged = {
+                    table: _read(
+                        con, f"staging.{table}", *where.get(table, ("true", {}))
+                    ).lazy()
+                    for table in inputs
+                }
+                for name, frame in build_prod(
+                    staged, as_of=as_of, queries=group
+                ).items():
+                    writers[name].add(frame)
+                del staged  # one piece in memory at a time
+            for name, writer in writers.items():
+                writer.finish()
+                rows[f"prod.{name}"] = writer.rows
+            logger.info("prod split %s in %d piece(s)", split, n)
+    return {query.table: rows[query.table] for query in found}
 
 
 def _prod_pieces(

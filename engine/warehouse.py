@@ -162,15 +162,20 @@ def append_frame(
     con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame
 ) -> None:
     """Append one piece of a table's rows, after checking it against the contract."""
-    expected = contracts.polars_schema(table)
-    if frame.schema != expected:
-        msg = f"{table}: output schema {dict(frame.schema)} does not match sql/ ({dict(expected)})"
-        raise ContractError(msg, table=table)
+    check_frame(table, frame)
     con.register("_incoming", frame.to_arrow())
     try:
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
     finally:
         con.unregister("_incoming")
+
+
+def check_frame(table: str, frame: pl.DataFrame) -> None:
+    """Fail unless a frame has exactly the qualified table's contract schema."""
+    expected = contracts.polars_schema(table)
+    if frame.schema != expected:
+        msg = f"{table}: output schema {dict(frame.schema)} does not match sql/ ({dict(expected)})"
+        raise ContractError(msg, table=table)
 
 
 def check_primary_key(con: duckdb.DuckDBPyConnection, table: str) -> None:

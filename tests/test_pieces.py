@@ -4,6 +4,7 @@ import datetime as dt
 import itertools
 import random
 from collections import Counter
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -171,6 +172,11 @@ def month_one_piece(month_con):
 
 def test_generated_month_is_the_same_in_seven_pieces(month_con, month_one_piece):
     assert build(month_con, 7) == month_one_piece
+    # the pieces' Parquet files and their directory are gone
+    ((path,),) = month_con.sql(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchall()
+    assert {p.name for p in Path(path).parent.iterdir()} <= {"w.duckdb", "w.duckdb.wal"}
 
 
 def test_generated_month_matches_the_oracle_in_seven_pieces(month_con, generated_dir):
