@@ -4,13 +4,15 @@ import shutil
 
 import duckdb
 import pytest
+from polars.testing import assert_frame_equal
 
-from engine import pipeline, warehouse
+from engine import contracts, pipeline, warehouse
 from engine.config import Settings
 from engine.errors import SourceError
 from engine.memory import DUCKDB_SHARE
 from engine.pipeline import run_pipeline
 from engine.progress import NullProgress
+from tests import oracle
 
 MIB = 2**20
 
@@ -44,6 +46,30 @@ def duckdb_says(size):
         con.execute(f"SET memory_limit = '{size}B'")
         ((limit,),) = con.sql("SELECT current_setting('memory_limit')").fetchall()
         return limit
+    finally:
+        con.close()
+
+
+def stored(path):
+    """Every staging and prod table in stored order, as the readers get them."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {
+            f"{layer}.{t}": warehouse.read_table(con, f"{layer}.{t}")
+            for layer in ("staging", "prod")
+            for t in contracts.tables(layer)
+        }
+    finally:
+        con.close()
+
+
+def run_tables(path):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.sql(
+            "SELECT table_name, rows_in, rows_out, rows_rejected, rows_duplicate "
+            "FROM meta.run_tables ORDER BY ALL"
+        ).fetchall()
     finally:
         con.close()
 
@@ -102,3 +128,32 @@ def test_publish_reads_under_its_share_and_leaves_no_temp_directory(
     finally:
         warehouse.close_warehouse(con, built_warehouse)
     assert not temp.exists()
+
+
+def test_duckdb_engine_spills_under_a_tiny_budget_with_equal_results(
+    generated_dir, built_warehouse, tmp_path, monkeypatch
+):
+    unlimited = Settings(
+        data_dir=generated_dir, warehouse=tmp_path / "big.duckdb", engine="duckdb"
+    )
+    run_pipeline(unlimited)
+    # DuckDB gets 32 MiB on one thread: the month's staging no longer fits.
+    tiny = Settings(
+        data_dir=generated_dir,
+        warehouse=tmp_path / "tiny.duckdb",
+        engine="duckdb",
+        threads=1,
+        memory_limit=int(32 * MIB / DUCKDB_SHARE["duckdb"]),
+    )
+    watch = Watch(monkeypatch, tiny.warehouse)
+    run_pipeline(tiny, progress=watch)
+    assert max(spilled for *_, spilled in watch.seen) > 0
+    expected, by_polars = stored(unlimited.warehouse), stored(built_warehouse)
+    for table, frame in stored(tiny.warehouse).items():
+        assert_frame_equal(frame, expected[table], check_exact=True)
+        assert_frame_equal(frame, by_polars[table], check_exact=True)
+    assert run_tables(tiny.warehouse) == run_tables(built_warehouse)
+    staged = oracle.stage(oracle.read_raw(generated_dir))
+    for entity, want in staged.items():
+        assert expected[f"staging.{entity}"].height == len(want.clean), entity
+    assert expected["prod.daily_sales"].rows() == oracle.daily_sales(staged)
