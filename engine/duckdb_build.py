@@ -1,14 +1,14 @@
 """The DuckDB engine's staging and prod steps: the SQL twins, run on the warehouse.
 
 Called by the pipeline inside the layer's transaction; the tables it writes become
-visible together with the layer's run log when that transaction commits.
+visible together with the layer's run log when that transaction commits. Every row
+stays inside DuckDB, which holds to its share of the memory budget (set when the
+warehouse was opened) by spilling to the warehouse's temp directory.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-
-from engine import warehouse
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -24,13 +24,7 @@ def build_staging_tables(
     """Write staging.<entity> and staging.<entity>_rejects from raw; counts per entity."""
     from engine.staging_sql import build_staging_sql
 
-    results = build_staging_sql(con)
-    frames = {}
-    for entity, result in results.items():
-        frames[f"staging.{entity}"] = result.clean
-        frames[f"staging.{entity}_rejects"] = result.rejects
-    warehouse.replace_tables(con, frames)
-    return {entity: result.counts() for entity, result in results.items()}
+    return build_staging_sql(con)
 
 
 def build_prod_tables(
@@ -39,6 +33,4 @@ def build_prod_tables(
     """Write every prod.<name> table from staging; rows per table."""
     from engine.prod import build_prod_sql
 
-    frames = build_prod_sql(con, as_of=as_of)
-    warehouse.replace_tables(con, {f"prod.{n}": f for n, f in frames.items()})
-    return {f"prod.{name}": frame.height for name, frame in frames.items()}
+    return build_prod_sql(con, as_of=as_of)

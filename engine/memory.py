@@ -47,3 +47,19 @@ def format_size(size: int) -> str:
         if size >= factor:
             return f"{size / factor:.1f}{unit}"
     return f"{size}B"
+
+
+DUCKDB_SHARE: Final = {"duckdb": 0.75, "polars": 0.5, "publish": 0.5}
+"""DuckDB's part of the budget, by what the run does; the rest is Polars', Arrow's, Python's.
+
+``duckdb``: staging and prod run inside DuckDB, which spills to the temp directory when
+its share is full; the rest covers Python, the libraries and Arrow batches in flight.
+``polars``: the Polars pieces are computed while the warehouse is open, and DuckDB keeps
+the blocks it has read cached up to its limit, so each gets half. ``publish``: reading
+streams, while ADBC holds batches of several tables at once.
+"""
+
+
+def duckdb_memory_limit(budget: int, use: str) -> int:
+    """Bytes DuckDB's buffer manager may hold out of a budget, for ``use`` (DUCKDB_SHARE)."""
+    return int(budget * DUCKDB_SHARE[use])

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from engine import checks, contracts, drift, freshness, publish, raw, warehouse
 from engine.errors import EtlError, SinkError, SourceError
+from engine.memory import duckdb_memory_limit
 from engine.progress import NullProgress
 
 if TYPE_CHECKING:
@@ -99,10 +100,14 @@ def _run(settings: Settings, summary: RunSummary, progress: Progress) -> None:
             stack.enter_context(target.lock())
         checks.check_inputs(settings, summary.layers)
         created = not settings.warehouse.exists()
-        con = warehouse.open_warehouse(settings.warehouse, threads=settings.threads)
+        con = warehouse.open_warehouse(
+            settings.warehouse,
+            threads=settings.threads,
+            memory_limit=duckdb_memory_limit(settings.memory_limit, settings.engine),
+        )
         if created:
             stack.push(checks.remove_on_failure(settings.warehouse))
-        stack.callback(con.close)
+        stack.callback(warehouse.close_warehouse, con, settings.warehouse)
         _start_run(con, summary)
         try:
             _run_layers(con, settings, summary, progress, target)
@@ -134,8 +139,12 @@ def publish_warehouse(
     with contextlib.ExitStack() as stack:
         target = stack.enter_context(_open_target(settings))
         stack.enter_context(target.lock())
-        con = warehouse.open_warehouse(settings.warehouse, read_only=True)
-        stack.callback(con.close)
+        con = warehouse.open_warehouse(
+            settings.warehouse,
+            read_only=True,
+            memory_limit=duckdb_memory_limit(settings.memory_limit, "publish"),
+        )
+        stack.callback(warehouse.close_warehouse, con, settings.warehouse)
         for layer in ordered:
             _check_built(con, settings, layer)
         drifts = _drift(con, target, ordered) if repair else None

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING
 import duckdb
 import polars as pl
 
+from engine import contracts
 from engine.contracts import conform
-from engine.errors import QueryError
+from engine.errors import ContractError, QueryError
+from engine.warehouse import check_primary_key, count_rows, empty_table
 from queries import discover
 
 if TYPE_CHECKING:
@@ -64,24 +66,51 @@ def build_prod(
     return result
 
 
-def build_prod_sql(
-    con: duckdb.DuckDBPyConnection, *, as_of: date
-) -> dict[str, pl.DataFrame]:
-    """Every prod table with the DuckDB SQL twins, on a connection with `staging.*`."""
+def build_prod_sql(con: duckdb.DuckDBPyConnection, *, as_of: date) -> dict[str, int]:
+    """Write every prod table with the DuckDB SQL twins, from `staging.*` on ``con``.
+
+    Each result goes straight into its table, cast to the table's columns as
+    `conform` casts Polars results, in the query's order; rows per table. Call
+    inside a transaction.
+    """
     values = {"as_of": as_of}
     result = {}
     for query in discover():
         params = _scalars(query, values)
         try:
-            frame = con.sql(query.read_sql(), params=params or None).pl()
+            relation = con.sql(query.read_sql(), params=params or None)
         except duckdb.Error as exc:
             msg = (
                 f"queries/{query.name}.sql failed: {_first_line(exc)}; check that "
                 f"staging.{', staging.'.join(query.inputs)} exist on this connection"
             )
             raise QueryError(msg) from exc
-        result[query.name] = conform(frame.lazy(), query.table).collect()
-        logger.debug("built %s (duckdb): %s rows", query.table, frame.height)
+        columns = list(contracts.arrow_schema(query.table).names)
+        missing = [name for name in columns if name not in relation.columns]
+        if missing:
+            msg = f"{query.table}: output lacks column(s) {', '.join(missing)}"
+            raise ContractError(msg, table=query.table, column=missing[0])
+        empty_table(con, query.table)
+        listed = ", ".join(f'"{name}"' for name in columns)
+        # The query may end in a comment, so the closing parenthesis gets its own line.
+        insert = (
+            f"INSERT INTO {query.table} ({listed}) SELECT {listed} "
+            f"FROM (\n{query.read_sql()}\n)"
+        )
+        try:
+            con.execute(insert, params or None)
+        except duckdb.OutOfMemoryException as exc:
+            msg = (
+                f"queries/{query.name}.sql failed: {_first_line(exc)}; DuckDB's "
+                "share of the memory budget is too small here; raise --memory-limit"
+            )
+            raise QueryError(msg) from exc
+        except duckdb.Error as exc:
+            msg = f"queries/{query.name}.sql failed: {_first_line(exc)}"
+            raise QueryError(msg) from exc
+        check_primary_key(con, query.table)
+        result[query.table] = count_rows(con, query.table)
+        logger.debug("built %s (duckdb): %s rows", query.table, result[query.table])
     return result
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import shutil
 import time
 from typing import TYPE_CHECKING
 
@@ -23,9 +24,19 @@ if TYPE_CHECKING:
 
 
 def open_warehouse(
-    path: Path, *, read_only: bool = False, threads: int | None = None
+    path: Path,
+    *,
+    read_only: bool = False,
+    threads: int | None = None,
+    memory_limit: int | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """Open (and, for writers, create and set up) the warehouse file."""
+    """Open (and, for writers, create and set up) the warehouse file.
+
+    With a ``memory_limit`` (DuckDB's share of the budget, in bytes; see
+    ``engine.memory.duckdb_memory_limit``), DuckDB spills to ``temp_directory(path)``
+    beyond it; close such a connection with ``close_warehouse`` so the directory
+    goes too.
+    """
     if read_only and not path.exists():
         msg = f'{path}: no warehouse here yet; build it with "etl run" or pass --warehouse'
         raise WarehouseError(msg)
@@ -46,6 +57,8 @@ def open_warehouse(
     con.execute("SET TimeZone = 'UTC'")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
+    if memory_limit is not None:
+        _limit_memory(con, path, memory_limit, exclusive=not read_only)
     if not read_only:
         setup_warehouse(con)
     return con
@@ -81,6 +94,59 @@ def open_for_reading(
                 )
             told = True
             time.sleep(min(_POLL_SECONDS, max(0.0, deadline - time.monotonic())))
+
+
+def temp_directory(path: Path) -> Path:
+    """Where DuckDB spills for the warehouse at ``path``: next to it, ``<name>.tmp/``."""
+    return path.with_name(f"{path.name}.tmp")
+
+
+def _limit_memory(
+    con: duckdb.DuckDBPyConnection, path: Path, limit: int, *, exclusive: bool
+) -> None:
+    spill = temp_directory(path)
+    if exclusive:
+        # The file lock makes this the only process on the warehouse, so anything
+        # here is left over from a killed run.
+        shutil.rmtree(spill, ignore_errors=True)
+    # Created now rather than at the first spill: one we cannot create fails here.
+    spill.mkdir(exist_ok=True)
+    quoted = str(spill).replace("'", "''")
+    try:
+        con.execute(f"SET memory_limit = '{int(limit)}B'")
+        con.execute(f"SET temp_directory = '{quoted}'")
+    except BaseException:
+        close_warehouse(con, path)
+        raise
+
+
+def close_warehouse(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Close a connection from ``open_warehouse`` and remove its temp directory.
+
+    DuckDB deletes its own spill files when it closes; the directory is removed
+    whole by a writer (nobody else can have the file open) and, when empty, by a
+    reader (other readers may still be spilling there).
+    """
+    read_only = _is_read_only(con)
+    con.close()
+    spill = temp_directory(path)
+    if not read_only:
+        shutil.rmtree(spill, ignore_errors=True)
+    else:
+        with contextlib.suppress(OSError):
+            spill.rmdir()
+
+
+def _is_read_only(con: duckdb.DuckDBPyConnection) -> bool:
+    # A cursor of its own: the connection may sit in a failed transaction.
+    ((read_only,),) = (
+        con.cursor()
+        .execute(
+            "SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()"
+        )
+        .fetchall()
+    )
+    return bool(read_only)
 
 
 def setup_warehouse(con: duckdb.DuckDBPyConnection) -> None:

@@ -5,7 +5,6 @@ import datetime as dt
 import shutil
 import unicodedata
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
@@ -15,7 +14,7 @@ from polars.testing import assert_frame_equal
 from engine import contracts, raw, warehouse
 from engine.errors import QueryError
 from engine.generate import DirtRates, generate_dataset
-from engine.staging import KEYS, REASONS, build_staging
+from engine.staging import KEYS, REASONS, StagingResult, build_staging
 from engine.staging_rules import (
     EMAIL_PATTERN,
     WHITESPACE,
@@ -28,12 +27,24 @@ from engine.staging_sql import build_staging_sql
 from queries import staging as staging_queries
 from tests.raw_rows import raw_rows as make_raw_rows
 
-if TYPE_CHECKING:
-    from engine.staging import StagingResult
-
 INGESTED = dt.datetime(2025, 2, 1, 6, 0, tzinfo=dt.UTC)
 DAY = "2025-01-01"
 NAN, INF = float("nan"), float("inf")
+
+
+def staged_by_sql(con: duckdb.DuckDBPyConnection) -> dict[str, StagingResult]:
+    """The SQL engine on the raw tables of `con`, its staging tables read back."""
+    counts = build_staging_sql(con)
+    assert list(counts) == list(contracts.ENTITIES)
+    results = {}
+    for entity, count in counts.items():
+        results[entity] = StagingResult(
+            clean=warehouse.read_table(con, f"staging.{entity}"),
+            rejects=warehouse.read_table(con, f"staging.{entity}_rejects"),
+            duplicates=count.duplicates,
+        )
+        assert results[entity].counts() == count, entity
+    return results
 
 
 def assert_engines_agree(con: duckdb.DuckDBPyConnection) -> dict[str, StagingResult]:
@@ -41,8 +52,7 @@ def assert_engines_agree(con: duckdb.DuckDBPyConnection) -> dict[str, StagingRes
     by_polars = build_staging(
         {e: warehouse.read_table(con, f"raw.{e}").lazy() for e in contracts.ENTITIES}
     )
-    by_sql = build_staging_sql(con)
-    assert list(by_sql) == list(contracts.ENTITIES)
+    by_sql = staged_by_sql(con)
     for entity in contracts.ENTITIES:
         expected, got = by_polars[entity], by_sql[entity]
         for part in ("clean", "rejects"):
@@ -758,19 +768,27 @@ def test_a_missing_or_stray_staging_query_is_refused(staging_copy):
         staging_queries.discover()
 
 
-def test_runner_leaves_no_trace_and_writes_nothing(month_con):
+def test_runner_leaves_no_trace_and_writes_only_staging(month_con):
     def temp_objects():
         return month_con.sql(
             "SELECT function_name FROM duckdb_functions() WHERE database_name = 'temp' "
-            "UNION ALL SELECT view_name FROM duckdb_views() WHERE temporary"
+            "UNION ALL SELECT view_name FROM duckdb_views() WHERE temporary "
+            "UNION ALL SELECT table_name FROM duckdb_tables() WHERE temporary"
         ).fetchall()
 
-    before = temp_objects()
+    def tables():
+        return month_con.sql(
+            "SELECT schema_name, table_name, estimated_size > 0 FROM duckdb_tables() "
+            "WHERE NOT temporary AND schema_name <> 'staging' ORDER BY ALL"
+        ).fetchall()
+
+    before, written = temp_objects(), tables()
     with warehouse.transaction(month_con):
-        build_staging_sql(month_con)
+        counts = build_staging_sql(month_con)
     assert temp_objects() == before
-    for entity in contracts.ENTITIES:
-        assert warehouse.count_rows(month_con, f"staging.{entity}") == 0
+    assert tables() == written
+    for entity, count in counts.items():
+        assert warehouse.count_rows(month_con, f"staging.{entity}") == count.clean
 
 
 def test_runner_without_raw_tables_names_the_query():

@@ -2,8 +2,8 @@
 
 The raw tables of the reference warehouse are loaded into memory first (untimed):
 - polars: engine.staging.build_staging, then engine.prod.build_prod on its output;
-- duckdb: engine.staging_sql.build_staging_sql over raw.* in an in-memory DuckDB (when
-  that module exists), then engine.prod.build_prod_sql over staging.* tables;
+- duckdb: engine.staging_sql.build_staging_sql over raw.* in an in-memory DuckDB, then
+  engine.prod.build_prod_sql, each writing its tables inside DuckDB;
 - pandas: the classic pipeline's cleaning and aggregation functions.
 Staging and prod are timed separately (targets mem:staging, mem:prod) and together
 (mem:staging+prod). Every result is fully collected; the outputs are then written to
@@ -12,7 +12,6 @@ Parquet (untimed) and checked against the reference.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -134,6 +133,8 @@ def _duckdb(
     import duckdb
 
     from engine import contracts, prod
+    from engine.staging_sql import build_staging_sql
+    from engine.warehouse import read_table
 
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
@@ -145,31 +146,23 @@ def _duckdb(
         con.unregister("_incoming")
     timings: dict[str, float] = {}
     outputs: Outputs = {}
-    if importlib.util.find_spec("engine.staging_sql") is not None:
-        from engine.staging_sql import build_staging_sql
-
-        with Timer() as t_staging:
-            staged = build_staging_sql(con)
-        timings["staging"] = t_staging.seconds
-        clean = {e: r.clean.to_arrow() for e, r in staged.items()}
-        for e, r in staged.items():
-            outputs[f"staging.{e}"] = r.clean
-            outputs[f"staging.{e}_rejects"] = r.rejects
-    else:
-        # No SQL staging yet: prod reads the reference's staging tables.
-        clean = {e: raw[f"staging.{e}"] for e in ENTITIES}
+    # Staging and prod are written into tables inside DuckDB; reading them back
+    # (untimed) is only for the check against the reference.
+    with Timer() as t_staging:
+        build_staging_sql(con)
+    timings["staging"] = t_staging.seconds
     for e in ENTITIES:
-        con.register("_incoming", clean[e])
-        con.execute(f"INSERT INTO staging.{e} BY NAME SELECT * FROM _incoming")
-        con.unregister("_incoming")
+        outputs[f"staging.{e}"] = read_table(con, f"staging.{e}")
+        outputs[f"staging.{e}_rejects"] = read_table(con, f"staging.{e}_rejects")
+    clean = {e: outputs[f"staging.{e}"] for e in ENTITIES}
     with Timer() as t_prod:
-        result = prod.build_prod_sql(con, as_of=as_of)
+        tables = prod.build_prod_sql(con, as_of=as_of)
     timings["prod"] = t_prod.seconds
-    outputs |= {f"prod.{name}": frame for name, frame in result.items()}
+    outputs |= {table: read_table(con, table) for table in tables}
     con.close()
     rows = {
         "raw": sum(raw[e].num_rows for e in ENTITIES),
-        "staging": sum(clean[e].num_rows for e in ENTITIES),
+        "staging": sum(clean[e].height for e in ENTITIES),
     }
     return timings, rows, outputs
 

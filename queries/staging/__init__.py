@@ -36,7 +36,7 @@ class StagingQuery:
     entity: str
     """The raw table it judges (`raw.<entity>`) and the staging table it fills."""
     sql_path: Path
-    """One SELECT over `raw.*` and the clean parents (`clean_<parent>`)."""
+    """One SELECT over `raw.*` and the clean parents (`staging.<parent>`)."""
     params: tuple[str, ...]
     """Scalar parameters (`$name`): money limits and the order statuses."""
 

@@ -8,8 +8,8 @@
 -- One row per raw row, in no particular order (the runner sorts), with `is_duplicate`,
 -- `reject_reason` (the first rule the row fails, in REASONS order) and `staged` (the
 -- cleaned values under the staging.order_items column names). Needs the macros in
--- queries/staging/_macros.sql, and clean_orders and clean_products (this run's clean
--- parents), which the runner binds. $unit_price_limit_cents is 10^p for the
+-- queries/staging/_macros.sql, and staging.orders and staging.products (this run's
+-- clean parents), which the runner writes first. $unit_price_limit_cents is 10^p for the
 -- column's NUMERIC(p, 2).
 WITH normalized AS (
     SELECT
@@ -83,7 +83,7 @@ key_checked AS (
 
 orders_sent AS (
     -- Every order id the source sent, and whether it reached clean staging.
-    SELECT order_id, order_id IN (SELECT order_id FROM clean_orders) AS is_staged
+    SELECT order_id, order_id IN (SELECT order_id FROM staging.orders) AS is_staged
     FROM raw.orders
     WHERE order_id IS NOT NULL
     GROUP BY order_id
@@ -104,7 +104,7 @@ order_checked AS (
 ),
 
 products_sent AS (
-    SELECT product_id, product_id IN (SELECT product_id FROM clean_products) AS is_staged
+    SELECT product_id, product_id IN (SELECT product_id FROM staging.products) AS is_staged
     FROM raw.products
     WHERE product_id IS NOT NULL
     GROUP BY product_id

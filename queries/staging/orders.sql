@@ -8,8 +8,8 @@
 -- One row per raw row, in no particular order (the runner sorts), with `is_duplicate`,
 -- `reject_reason` (the first rule the row fails, in REASONS order) and `staged` (the
 -- cleaned values under the staging.orders column names). Needs the macros in
--- queries/staging/_macros.sql, and clean_customers (this run's clean customers),
--- which the runner binds. $order_statuses is ORDER_STATUSES and
+-- queries/staging/_macros.sql, and staging.customers (this run's clean customers),
+-- which the runner writes first. $order_statuses is ORDER_STATUSES and
 -- $total_amount_limit_cents is 10^p for the column's NUMERIC(p, 2).
 WITH normalized AS (
     SELECT
@@ -81,7 +81,7 @@ customers_sent AS (
     -- Every customer id the source sent, and whether it reached clean staging.
     SELECT
         customer_id,
-        customer_id IN (SELECT customer_id FROM clean_customers) AS is_staged
+        customer_id IN (SELECT customer_id FROM staging.customers) AS is_staged
     FROM raw.customers
     WHERE customer_id IS NOT NULL
     GROUP BY customer_id
