@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import re
+import shutil
 import uuid
 
 import duckdb
@@ -10,7 +12,12 @@ import pytest
 
 from benchmarks.__main__ import main
 from benchmarks.cases import CheckFailed
-from benchmarks.compare import check_tables, prod_tables, staging_tables
+from benchmarks.compare import (
+    arrow_source,
+    check_tables,
+    prod_tables,
+    staging_tables,
+)
 from benchmarks.runner import CSV_HEADER
 
 ENTITIES = ("customers", "products", "orders", "order_items")
@@ -67,9 +74,11 @@ def test_a_one_cent_difference_fails_the_check(built_warehouse):
             )
         return data
 
-    check_tables(built_warehouse, tampered, ["prod.monthly_sales"], "same")
+    check_tables(
+        built_warehouse, arrow_source(tampered), ["prod.monthly_sales"], "same"
+    )
     with pytest.raises(CheckFailed, match=r"prod\.daily_sales: .* 1 rows not in"):
-        check_tables(built_warehouse, tampered, prod_tables(), "tampered")
+        check_tables(built_warehouse, arrow_source(tampered), prod_tables(), "tampered")
 
 
 def _reference_frames(warehouse):
@@ -102,7 +111,9 @@ def test_classic_cleaning_equals_the_engine_staging(built_warehouse):
     for entity, result in staged.items():
         frames[f"staging.{entity}"] = result.clean
         frames[f"staging.{entity}_rejects"] = result.rejects
-    check_tables(built_warehouse, _as_arrow(frames), staging_tables(), "classic")
+    check_tables(
+        built_warehouse, arrow_source(_as_arrow(frames)), staging_tables(), "classic"
+    )
     con = duckdb.connect(str(built_warehouse), read_only=True)
     try:
         duplicates = dict(
@@ -126,7 +137,9 @@ def test_classic_aggregation_equals_the_engine_prod(built_warehouse):
     prod = build_prod({e: s.clean for e, s in staged.items()}, as_of=as_of)
 
     frames = {f"prod.{name}": frame for name, frame in prod.items()}
-    check_tables(built_warehouse, _as_arrow(frames), prod_tables(), "classic")
+    check_tables(
+        built_warehouse, arrow_source(_as_arrow(frames)), prod_tables(), "classic"
+    )
 
 
 def test_classic_value_functions_follow_the_documented_examples():
@@ -288,3 +301,34 @@ def test_summary_labels_a_capped_run_as_extrapolated(tmp_path):
     assert "first 73 of 365 days (730,000 of 3,650,000 raw rows)" in text
     assert "EXTRAPOLATED, not measured: about 365 s" in text
     assert "EXTRAPOLATED, not measured: about 50 s" in text
+
+
+def test_the_check_compares_warehouse_files_in_sql(built_warehouse, tmp_path):
+    from benchmarks.compare import duckdb_source
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(built_warehouse, copy)
+    tables = [*staging_tables(), *prod_tables()]
+    check_tables(built_warehouse, duckdb_source(copy), tables, "copy")
+
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute(
+            "UPDATE prod.daily_sales SET total_revenue = total_revenue + 0.01 "
+            "WHERE order_date = (SELECT min(order_date) FROM prod.daily_sales)"
+        )
+        con.execute(
+            "DELETE FROM staging.orders_rejects WHERE _source_row = "
+            "(SELECT min(_source_row) FROM staging.orders_rejects)"
+        )
+    finally:
+        con.close()
+    with pytest.raises(CheckFailed) as failed:
+        check_tables(built_warehouse, duckdb_source(copy), tables, "tampered")
+    assert re.search(
+        r"prod\.daily_sales: [\d,]+ rows .* 1 reference rows missing, 1 rows not in",
+        str(failed.value),
+    )
+    assert re.search(
+        r"staging\.orders_rejects: .* 0 rows not in the reference", str(failed.value)
+    )
