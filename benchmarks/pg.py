@@ -120,10 +120,6 @@ def check_server(admin_url: str) -> None:
         raise BenchError(msg) from exc
 
 
-def admin_url(cli_value: str | None) -> str | None:
-    return cli_value or os.environ.get("ETL_BENCH_PG_URL") or None
-
-
 def _redacted(url: str) -> str:
     from engine.config import redact
 
