@@ -106,6 +106,8 @@ _DAYS_PER_TASK: Final = 8
 # Bounds memory: a chunk of days is built in one go while the previous one is written.
 _CHUNK_ORDERS: Final = 100_000
 _CHUNK_MAX_DAYS: Final = 31
+_PEOPLE_BATCH: Final = 100_000
+"""Customers whose person draws are held at once while the world is built."""
 
 SEGMENTS: Final = ("Premium", "Standard", "Basic")
 _SEGMENT_CUM: Final = (0.2, 0.7)
@@ -372,6 +374,9 @@ def _build_world(
     n_items = np.empty(n_days, dtype=np.int64)
     items: list[np.ndarray] = []
     people: list[np.ndarray] = []
+    # Person draws are turned into pool indexes a batch of days at a time: per day
+    # would cost a dozen small numpy calls for each of 365 days.
+    draws: list[np.ndarray] = []
     for j in range(n_days):
         rng = np.random.default_rng([seed, _WORLD, origin + j])
         n_customers[j] = rng.integers(c_lo, c_hi + 1)
@@ -381,7 +386,10 @@ def _build_world(
         day_items = rng.integers(1, 6, size=n_orders[j])
         n_items[j] = day_items.sum()
         items.append(day_items.astype(np.int8))
-        people.append(_people(rng.random((n_customers[j], 7)), pools))
+        draws.append(rng.random((n_customers[j], 7)))
+        if j == n_days - 1 or len(draws) * c_hi >= _PEOPLE_BATCH:
+            people.append(_people(np.concatenate(draws), pools))
+            draws = []
     return _World(
         origin=origin,
         n_products=max(1, round(100 * scale)),
