@@ -137,7 +137,9 @@ def draw(csv_path: Path, png_path: Path, *, sweep: bool = False) -> Path:
         (ax_time, "Median wall time per run", "seconds (log)"),
         (
             ax_rss,
-            "Peak RSS of the run process (client only; capped pandas: its days)",
+            "Peak RSS of the run process (PostgreSQL server not included)"
+            if sweep
+            else "Peak RSS of the run process (client only; capped pandas: its days)",
             "MB (log)",
         ),
     ):
@@ -149,9 +151,10 @@ def draw(csv_path: Path, png_path: Path, *, sweep: bool = False) -> Path:
         ax.grid(True, which="both", alpha=0.3)
         ticks = sorted({key[3] for key in summary})
         ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+        ax.set_xticks([], minor=True)
     fig.legend(loc="lower center", ncol=3, fontsize=8, frameon=False)
     fig.suptitle(
-        "medallion-etl scale sweep: full-year rebuilds, whole run process"
+        "medallion-etl scale sweep: full rebuilds and the generator per scale"
         if sweep
         else "medallion-etl benchmarks (hollow = a pandas run capped by time, "
         "EXTRAPOLATED to the full data)",
