@@ -3,6 +3,9 @@
 Reads benchmarks.csv (every session appended), keeps for each (case, engine, target,
 scale) the latest session that measured it, and draws one line per variant. A classic
 run capped to fewer days is drawn at its EXTRAPOLATED full-data time, hollow and dashed.
+`--sweep` draws only the full rebuilds (both engines, into DuckDB and PostgreSQL) and
+the generator, with the memory budget the runs were given as a line on the RSS axes
+(docs/scale-sweep.png).
 """
 
 from __future__ import annotations
@@ -27,6 +30,14 @@ CASE_COLORS = {
     "transform_only": "tab:orange",
 }
 ENGINE_STYLES = {"duckdb": "--", "pandas": ":", "copy-parallel": "--"}
+SWEEP_SERIES = {
+    ("generator", "etl", "parquet"),
+    ("rebuild_duckdb", "polars", "duckdb"),
+    ("rebuild_duckdb", "duckdb", "duckdb"),
+    ("rebuild_postgres", "polars", "postgres"),
+    ("rebuild_postgres", "duckdb", "postgres"),
+}
+DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
 def load(path: Path) -> dict[tuple[str, str, str, float], dict[str, float]]:
@@ -56,17 +67,22 @@ def load(path: Path) -> dict[tuple[str, str, str, float], dict[str, float]]:
             "rows": rows_measured,
             "rss": max(float(r["peak_rss_mb"]) for r in group),
             "full_rows": full.get(key[3], rows_measured),
+            "budget": max(
+                (float(r.get("memory_limit_mb") or 0) for r in group), default=0.0
+            ),
         }
     return summary
 
 
-def draw(csv_path: Path, png_path: Path) -> Path:
+def draw(csv_path: Path, png_path: Path, *, sweep: bool = False) -> Path:
     import matplotlib as mpl
 
     mpl.use("Agg")
     import matplotlib.pyplot as plt
 
     summary = load(csv_path)
+    if sweep:
+        summary = {k: v for k, v in summary.items() if k[:3] in SWEEP_SERIES}
     series: dict[tuple[str, str, str], list[tuple[float, float, float, bool]]] = (
         defaultdict(list)
     )
@@ -107,11 +123,23 @@ def draw(csv_path: Path, png_path: Path) -> Path:
                     xytext=(6, 6),
                     fontsize=8,
                 )
+    for budget in sorted({s["budget"] for s in summary.values() if s["budget"]}):
+        ax_rss.axhline(budget, color="black", linewidth=1, linestyle="-.")
+        ax_rss.annotate(
+            f"memory budget {budget:,.0f} MB",
+            (0.01, budget),
+            xycoords=("axes fraction", "data"),
+            textcoords="offset points",
+            xytext=(0, 4),
+            fontsize=8,
+        )
     for ax, title, unit in (
         (ax_time, "Median wall time per run", "seconds (log)"),
         (
             ax_rss,
-            "Peak RSS of the run process (client only; capped pandas: its days)",
+            "Peak RSS of the run process (PostgreSQL server not included)"
+            if sweep
+            else "Peak RSS of the run process (client only; capped pandas: its days)",
             "MB (log)",
         ),
     ):
@@ -123,9 +151,12 @@ def draw(csv_path: Path, png_path: Path) -> Path:
         ax.grid(True, which="both", alpha=0.3)
         ticks = sorted({key[3] for key in summary})
         ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+        ax.set_xticks([], minor=True)
     fig.legend(loc="lower center", ncol=3, fontsize=8, frameon=False)
     fig.suptitle(
-        "medallion-etl benchmarks (hollow = a pandas run capped by time, "
+        "medallion-etl scale sweep: full rebuilds and the generator per scale"
+        if sweep
+        else "medallion-etl benchmarks (hollow = a pandas run capped by time, "
         "EXTRAPOLATED to the full data)",
         fontsize=10,
     )
@@ -139,12 +170,25 @@ def draw(csv_path: Path, png_path: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.chart")
     parser.add_argument("--csv", type=Path, default=DEFAULT_RESULTS / "benchmarks.csv")
-    parser.add_argument("--out", type=Path, default=DEFAULT_RESULTS / "benchmarks.png")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="PNG to write [benchmarks/results/benchmarks.png; "
+        "with --sweep docs/scale-sweep.png]",
+    )
+    parser.add_argument(
+        "--sweep",
+        action="store_true",
+        help="only the rebuilds and the generator, with the memory budget drawn",
+    )
     args = parser.parse_args(argv)
     if not args.csv.exists():
         print(f"Error: {args.csv}: no results yet; run python -m benchmarks first")
         return 1
-    print(draw(args.csv, args.out))
+    default = (
+        DOCS / "scale-sweep.png" if args.sweep else DEFAULT_RESULTS / "benchmarks.png"
+    )
+    print(draw(args.csv, args.out or default, sweep=args.sweep))
     return 0
 
 

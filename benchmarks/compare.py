@@ -1,19 +1,31 @@
 """Check a run's tables against the reference warehouse: the same rows, money as exact
 decimals. Runs in the harness process, after the run's process has exited.
+
+The comparison is `EXCEPT ALL` both ways in DuckDB SQL, under a memory limit and with
+a spill folder, so the harness never holds a whole table: a DuckDB warehouse is
+attached read-only, a PostgreSQL table is streamed in Arrow batches into a scratch
+DuckDB file first. Small in-memory results (Arrow tables) are compared the same way.
 """
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from benchmarks.cases import CheckFailed
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
-    from pathlib import Path
+    from collections.abc import Callable, Iterable, Iterator
 
     import duckdb
     import pyarrow as pa
+
+    Source = Callable[["duckdb.DuckDBPyConnection", str], str | pa.Table]
+    """Makes a table's candidate rows readable in the check connection: returns the
+    name to select from, or an Arrow table (small results only)."""
 
 ENTITIES: Final = ("customers", "products", "orders", "order_items")
 PROD: Final = (
@@ -28,6 +40,8 @@ REJECT_COLUMNS: Final = ("reject_reason", "_source_file", "_source_row")
 # Money columns are compared at a scale wider than the contract's, so a value with
 # stray digits cannot round its way into a match.
 _MONEY: Final = "DECIMAL(38, 6)"
+CHECK_MEMORY: Final = "2GB"
+"""DuckDB memory limit of the check; beyond it the comparison spills to disk."""
 
 
 def prod_tables() -> list[str]:
@@ -39,57 +53,96 @@ def staging_tables(*, rejects: bool = True) -> list[str]:
     return clean + ([f"staging.{name}_rejects" for name in ENTITIES] if rejects else [])
 
 
-def duckdb_source(path: Path) -> Callable[[str], pa.Table]:
-    import duckdb
+def duckdb_source(path: Path) -> Source:
+    """Tables of a DuckDB warehouse file, attached read-only."""
 
-    def read(table: str) -> pa.Table:
-        con = duckdb.connect(str(path), read_only=True)
-        try:
-            return con.sql(f"SELECT * FROM {table}").to_arrow_table()
-        finally:
-            con.close()
+    def read(con: duckdb.DuckDBPyConnection, table: str) -> str:
+        attached = {row[0] for row in con.sql("SHOW DATABASES").fetchall()}
+        if "candidate" not in attached:
+            con.execute(f"ATTACH '{_quoted(path)}' AS candidate (READ_ONLY)")
+        return f"candidate.{table}"
 
     return read
 
 
-def postgres_source(url: str) -> Callable[[str], pa.Table]:
-    from benchmarks.pg import fetch_arrow
+def postgres_source(url: str) -> Source:
+    """Tables of a PostgreSQL database, streamed into the check's scratch file."""
+    from benchmarks.pg import arrow_batches
 
-    return lambda table: fetch_arrow(url, f"SELECT * FROM {table}")
+    def read(con: duckdb.DuckDBPyConnection, table: str) -> str:
+        name = table.replace(".", "__")
+        with arrow_batches(url, f"SELECT * FROM {table}") as batches:
+            con.register("_batches", batches)
+            try:
+                con.execute(f"CREATE TABLE {name} AS SELECT * FROM _batches")
+            finally:
+                con.unregister("_batches")
+        return name
+
+    return read
 
 
-def parquet_source(directory: Path) -> Callable[[str], pa.Table]:
-    import pyarrow.parquet as pq
+def parquet_source(directory: Path) -> Source:
+    return lambda _con, table: (
+        f"read_parquet('{_quoted(directory / f'{table}.parquet')}')"
+    )
 
-    return lambda table: pq.read_table(directory / f"{table}.parquet")
+
+def arrow_source(read: Callable[[str], pa.Table]) -> Source:
+    """Tables made in memory by a test or a small transform."""
+    return lambda _con, table: read(table)
 
 
 def check_tables(
-    reference: Path, read: Callable[[str], pa.Table], tables: Iterable[str], what: str
+    reference: Path, source: Source, tables: Iterable[str], what: str
 ) -> None:
     """Raise CheckFailed naming every table whose rows differ from the reference's."""
-    import duckdb
-
     problems = []
-    con = duckdb.connect(str(reference), read_only=True)
-    try:
+    with _check_connection(reference) as con:
         for table in tables:
-            problem = _compare(con, table, read(table))
+            candidate = source(con, table)
+            if isinstance(candidate, str):
+                problem = _compare(con, table, candidate)
+            else:
+                con.register("_candidate", candidate)
+                try:
+                    problem = _compare(con, table, "_candidate")
+                finally:
+                    con.unregister("_candidate")
             if problem:
                 problems.append(problem)
-    finally:
-        con.close()
     if problems:
         msg = f"{what}: output differs from the reference warehouse {reference.name}: {'; '.join(problems)}"
         raise CheckFailed(msg)
 
 
-def _compare(con: duckdb.DuckDBPyConnection, table: str, candidate: pa.Table) -> str:
-    described = con.sql(f"DESCRIBE {table}").fetchall()
+@contextlib.contextmanager
+def _check_connection(reference: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A scratch DuckDB file with the reference attached as `ref`, removed after."""
+    import duckdb
+
+    scratch = Path(tempfile.mkdtemp(prefix="check-", dir=reference.parent))
+    con = duckdb.connect(str(scratch / "check.duckdb"))
+    try:
+        con.execute(f"SET memory_limit = '{CHECK_MEMORY}'")
+        con.execute(f"SET temp_directory = '{_quoted(scratch / 'spill')}'")
+        con.execute("SET preserve_insertion_order = false")
+        con.execute(f"ATTACH '{_quoted(reference)}' AS ref (READ_ONLY)")
+        yield con
+    finally:
+        con.close()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _compare(con: duckdb.DuckDBPyConnection, table: str, candidate: str) -> str:
+    described = con.sql(f"DESCRIBE ref.{table}").fetchall()
     columns = [(name, str(kind)) for name, kind, *_ in described]
     if table.endswith("_rejects"):
         columns = [(n, k) for n, k in columns if n in REJECT_COLUMNS]
-    missing = [name for name, _ in columns if name not in candidate.column_names]
+    present = {
+        row[0] for row in con.sql(f"DESCRIBE SELECT * FROM {candidate}").fetchall()
+    }
+    missing = [name for name, _ in columns if name not in present]
     if missing:
         return f"{table} lacks column(s) {', '.join(missing)}"
 
@@ -97,22 +150,28 @@ def _compare(con: duckdb.DuckDBPyConnection, table: str, candidate: pa.Table) ->
         return f'CAST("{name}" AS {_MONEY if kind.startswith("DECIMAL") else kind})'
 
     select = ", ".join(typed(n, k) for n, k in columns)
-    con.register("_candidate", candidate)
-    try:
-        ours = f"SELECT {select} FROM {table}"
-        theirs = f"SELECT {select} FROM _candidate"
-        lacking = con.sql(f"{ours} EXCEPT ALL {theirs}")
-        extra = con.sql(f"{theirs} EXCEPT ALL {ours}")
-        n_lacking = lacking.aggregate("count(*)").fetchall()[0][0]
-        n_extra = extra.aggregate("count(*)").fetchall()[0][0]
-        if not n_lacking and not n_extra:
-            return ""
-        ((n_ref,),) = con.sql(f"SELECT count(*) FROM {table}").fetchall()
-        sample = (extra.limit(1).fetchall() or lacking.limit(1).fetchall())[0]
-    finally:
-        con.unregister("_candidate")
+    ours = f"SELECT {select} FROM ref.{table}"
+    theirs = f"SELECT {select} FROM {candidate}"
+    ((n_lacking,),) = con.sql(
+        f"SELECT count(*) FROM ({ours} EXCEPT ALL {theirs})"
+    ).fetchall()
+    ((n_extra,),) = con.sql(
+        f"SELECT count(*) FROM ({theirs} EXCEPT ALL {ours})"
+    ).fetchall()
+    if not n_lacking and not n_extra:
+        return ""
+    ((n_ref,),) = con.sql(f"SELECT count(*) FROM ref.{table}").fetchall()
+    ((n_candidate,),) = con.sql(f"SELECT count(*) FROM {candidate}").fetchall()
+    sample = (
+        con.sql(f"({theirs} EXCEPT ALL {ours}) LIMIT 1").fetchall()
+        or con.sql(f"({ours} EXCEPT ALL {theirs}) LIMIT 1").fetchall()
+    )[0]
     return (
-        f"{table}: {candidate.num_rows:,} rows vs {n_ref:,} in the reference, "
+        f"{table}: {n_candidate:,} rows vs {n_ref:,} in the reference, "
         f"{n_lacking:,} reference rows missing, {n_extra:,} rows not in the reference "
         f"(e.g. {sample})"
     )
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")

@@ -43,16 +43,21 @@ def engine_hash() -> str:
 
 
 def file_hashes(root: Path) -> dict[str, str]:
-    """sha256 of every Parquet file under root, by relative path."""
+    """sha256 of every <table>/<day>/<file>.parquet under root, by relative path."""
     return {
         path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(root.rglob("*.parquet"))
+        for path in sorted(root.glob("*/*/*.parquet"))
     }
 
 
 def clean_env() -> dict[str, str]:
     """This environment without ETL_* settings: a stray ETL_PG_URL must not redirect a run."""
     return {k: v for k, v in os.environ.items() if not k.startswith("ETL_")}
+
+
+def memory_args(memory_limit: str | None) -> list[str]:
+    """The `--memory-limit` option of `etl run` and `etl publish`, when one was given."""
+    return ["--memory-limit", memory_limit] if memory_limit else []
 
 
 def etl(*args: str) -> None:
@@ -72,16 +77,28 @@ def etl(*args: str) -> None:
 
 @dataclass(frozen=True)
 class Dataset:
-    """One cached data set; `view(days)` and `reference(days)` serve capped runs."""
+    """One data set; `view(days)` and `reference(days)` serve capped runs.
+
+    Its partitions are generated into `root/data`, or are a pre-generated folder
+    (`source`); references, views and the manifest always live under `root`.
+    """
 
     root: Path
     scale: float
     seed: int
     days: int
+    source: Path | None = None
+    """A folder `etl generate` wrote with these parameters (--data-root), or None."""
+    memory_limit: str | None = None
+    """Budget of the `etl run` that builds the reference."""
+
+    @property
+    def source_dir(self) -> Path:
+        return self.source or self.root / "data"
 
     @property
     def data_dir(self) -> Path:
-        return self.root / "data"
+        return self.view(self.days)
 
     def generate_args(self, out: Path) -> list[str]:
         """The `etl generate` arguments that produce this data set."""
@@ -101,19 +118,28 @@ class Dataset:
         ]
 
     def manifest(self) -> dict[str, str]:
-        return json.loads((self.root / "manifest.json").read_text())
+        """sha256 of every file of the data set, by relative path."""
+        path = self.root / "manifest.json"
+        if not path.exists():
+            path.write_text(json.dumps(file_hashes(self.data_dir), indent=0))
+        return json.loads(path.read_text())
+
+    @functools.cached_property
+    def source_days(self) -> int:
+        return sum(1 for _ in (self.source_dir / TABLES[0]).iterdir())
 
     def view(self, days: int) -> Path:
-        """A data folder holding only the first `days` days (symlinks to the cache)."""
-        if days >= self.days:
-            return self.data_dir
+        """A data folder holding only the first `days` days (symlinks to the source)."""
+        days = min(days, self.days)
+        if days == self.source_days:
+            return self.source_dir
         view = self.root / f"view-{days}d"
         if not view.exists():
             tmp = self.root / f".view-{days}d-{os.getpid()}"
             last = START + dt.timedelta(days=days - 1)
             for table in TABLES:
                 (tmp / table).mkdir(parents=True)
-                for folder in sorted((self.data_dir / table).iterdir()):
+                for folder in sorted((self.source_dir / table).iterdir()):
                     if dt.date.fromisoformat(folder.name) <= last:
                         (tmp / table / folder.name).symlink_to(folder.resolve())
             tmp.rename(view)
@@ -135,7 +161,13 @@ class Dataset:
             tmp = path.with_name(f".{path.name}.{os.getpid()}")
             tmp.unlink(missing_ok=True)
             etl(
-                "run", "--data-dir", str(self.view(days)), "--warehouse", str(tmp), "-q"
+                "run",
+                "--data-dir",
+                str(self.view(days)),
+                "--warehouse",
+                str(tmp),
+                "-q",
+                *memory_args(self.memory_limit),
             )
             tmp.rename(path)
         return path
@@ -158,16 +190,45 @@ class Dataset:
         }
 
 
-def ensure_dataset(cache: Path, *, scale: float, seed: int, days: int) -> Dataset:
-    """The cached data set for these parameters, generated on first use."""
+def ensure_dataset(
+    cache: Path,
+    *,
+    scale: float,
+    seed: int,
+    days: int,
+    data_root: Path | None = None,
+    memory_limit: str | None = None,
+) -> Dataset:
+    """The data set for these parameters: `data_root/s<scale>` when that folder
+    exists, else generated into the cache on first use.
+    """
+    source = data_root / f"s{scale:g}" if data_root else None
+    if source and source.is_dir():
+        _check_days(source, days)
+        where = hashlib.sha256(str(source.resolve()).encode()).hexdigest()[:10]
+        root = cache / f"given-s{scale:g}-seed-{seed}-days-{days}-at-{where}"
+        root.mkdir(parents=True, exist_ok=True)
+        return Dataset(root, scale, seed, days, source, memory_limit)
     generator = source_hash("engine/generate.py")
     root = cache / f"scale-{scale:g}-seed-{seed}-days-{days}-gen-{generator}"
-    dataset = Dataset(root=root, scale=scale, seed=seed, days=days)
+    dataset = Dataset(root, scale, seed, days, memory_limit=memory_limit)
     if not (root / "manifest.json").exists():
         shutil.rmtree(root, ignore_errors=True)
         root.mkdir(parents=True)
-        etl(*dataset.generate_args(dataset.data_dir))
-        (root / "manifest.json").write_text(
-            json.dumps(file_hashes(dataset.data_dir), indent=0)
-        )
+        etl(*dataset.generate_args(dataset.source_dir))
+        dataset.manifest()
     return dataset
+
+
+def _check_days(source: Path, days: int) -> None:
+    """Refuse a pre-generated folder that lacks a table or one of the first days."""
+    wanted = [(START + dt.timedelta(days=d)).isoformat() for d in range(days)]
+    for table in TABLES:
+        folder = source / table
+        found = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+        if found[:days] != wanted:
+            msg = (
+                f"{folder}: expected day folders {wanted[0]}..{wanted[-1]}; "
+                f"write the data with etl generate --days {days} --out {source}"
+            )
+            raise BenchError(msg)

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit, urlunsplit
 from benchmarks.cases import BenchError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import pyarrow as pa
 
 PREFIX: Final = "etl_bench_"
@@ -49,23 +51,38 @@ def run_sql(url: str, *statements: str) -> list[tuple]:
     return rows
 
 
-def fetch_arrow(url: str, sql: str) -> pa.Table:
-    """One query's result; Postgres NUMERIC (an opaque extension type) comes back as text."""
+@contextlib.contextmanager
+def arrow_batches(url: str, sql: str) -> Iterator[pa.RecordBatchReader]:
+    """One query's result as a stream of Arrow batches, never whole in memory.
+
+    Postgres NUMERIC (an opaque extension type) comes back as its text storage.
+    """
     import adbc_driver_postgresql.dbapi as adbc_pg
     import pyarrow as pa
 
     with adbc_pg.connect(url) as conn, conn.cursor() as cur:
         cur.execute(sql)
-        table = cur.fetch_arrow_table()
-    columns = [
-        pa.chunked_array(
-            [chunk.storage for chunk in col.chunks], type=col.type.storage_type
+        reader = cur.fetch_record_batch()
+        plain = pa.schema(
+            pa.field(f.name, f.type.storage_type)
+            if isinstance(f.type, pa.BaseExtensionType)
+            else f
+            for f in reader.schema
         )
-        if isinstance(col.type, pa.BaseExtensionType)
-        else col
-        for col in table.columns
-    ]
-    return pa.table(columns, names=table.column_names)
+
+        def batches() -> Iterator[pa.RecordBatch]:
+            for batch in reader:
+                yield pa.RecordBatch.from_arrays(
+                    [
+                        col.storage
+                        if isinstance(col.type, pa.BaseExtensionType)
+                        else col
+                        for col in batch.columns
+                    ],
+                    schema=plain,
+                )
+
+        yield pa.RecordBatchReader.from_batches(plain, batches())
 
 
 def database_prefix() -> str:
@@ -101,10 +118,6 @@ def check_server(admin_url: str) -> None:
     except BenchError as exc:
         msg = f"{exc}; start PostgreSQL or pass another --pg-url (a user that may CREATE DATABASE)"
         raise BenchError(msg) from exc
-
-
-def admin_url(cli_value: str | None) -> str | None:
-    return cli_value or os.environ.get("ETL_BENCH_PG_URL") or None
 
 
 def _redacted(url: str) -> str:

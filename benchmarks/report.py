@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import statistics
 from dataclasses import dataclass
@@ -134,10 +135,61 @@ def markdown(
             )
     if notes:
         lines += ["", *notes]
+    lines += sweep(found, options)
     ratio_lines = ratios(found)
     if ratio_lines:
         lines += ["", "**Ratios** (medians):", "", *ratio_lines]
     return "\n".join(lines)
+
+
+SWEEP_COLUMNS = (
+    ("rebuild_duckdb", "polars", "duckdb"),
+    ("rebuild_duckdb", "duckdb", "duckdb"),
+    ("rebuild_postgres", "polars", "postgres"),
+    ("rebuild_postgres", "duckdb", "postgres"),
+)
+"""The full rebuilds of the scale sweep: (case, engine, target)."""
+
+
+def sweep(found: dict[Key, Group], options: Options) -> list[str]:
+    """Time and peak RSS of each full rebuild per scale, and the growth between scales."""
+    scales = sorted({key[0] for key in found})
+    columns = [c for c in SWEEP_COLUMNS if any((s, *c) in found for s in scales)]
+    if len(scales) < 2 or not columns:
+        return []
+    lines = [
+        "",
+        f"**Scale sweep** (median s / peak RSS MB of the run process; memory budget "
+        f"{options.memory_limit_mb:,.0f} MB):",
+        "",
+        "| scale | raw rows | "
+        + " | ".join(f"{engine} → {target}" for _, engine, target in columns)
+        + " |",
+        "|---:|---:|" + "---:|" * len(columns),
+    ]
+    for scale in scales:
+        cells = []
+        rows = 0
+        for column in columns:
+            g = found.get((scale, *column))
+            rows = rows or (g.first.input_rows if g else 0)
+            cells.append(f"{g.median:.2f} s / {g.peak_rss:,.0f} MB" if g else "")
+        lines.append(f"| {scale:g} | {rows:,} | " + " | ".join(cells) + " |")
+    lines.append("")
+    for case, engine, target in columns:
+        points = [
+            found[s, case, engine, target]
+            for s in scales
+            if (s, case, engine, target) in found
+        ]
+        steps = [
+            f"{a.first.scale:g}→{b.first.scale:g} **{b.median / a.median:.1f}x** the time "
+            f"for {b.first.input_rows / max(a.first.input_rows, 1):.1f}x the rows"
+            for a, b in itertools.pairwise(points)
+        ]
+        if steps:
+            lines.append(f"- {engine} → {target}: {'; '.join(steps)}")
+    return lines
 
 
 def _order(key: Key) -> tuple[Any, ...]:

@@ -43,7 +43,11 @@ CSV_HEADER: Final = (
     "adbc",
     "python",
     "cpus",
+    "days",
+    "input_rows",
+    "memory_limit_mb",
 )
+"""Columns of benchmarks.csv; an older file is rewritten with the new columns empty."""
 WARMUP_DAYS: Final = 7
 """Days of a classic variant's warm-up, which also measures its rate for the cap."""
 
@@ -63,6 +67,20 @@ class Options:
     warmup: bool = True
     """One unmeasured run first; off only for smoke tests (classic runs then go full)."""
     keep_work: bool = False
+    memory_limit: str | None = None
+    """--memory-limit for `etl run` and `etl publish` (None: the engine's default)."""
+    data_root: Path | None = None
+    """Pre-generated data: data_root/s<scale> is used when it exists."""
+    in_memory_max_scale: float = 10.0
+    """Cases that hold whole tables in memory by design are skipped above this scale."""
+
+    @property
+    def memory_limit_mb(self) -> float:
+        """The budget the runs get, in MB (10**6 bytes)."""
+        from engine.memory import DEFAULT_MEMORY_LIMIT, parse_size
+
+        limit = self.memory_limit
+        return (parse_size(limit) if limit else DEFAULT_MEMORY_LIMIT) / 1e6
 
 
 @dataclass(frozen=True)
@@ -84,6 +102,8 @@ class Record:
     """Raw rows of the data this run read (fewer than full_rows when capped)."""
     full_rows: int
     notes: dict[str, Any] = field(default_factory=dict)
+    memory_limit_mb: float | None = None
+    """The memory budget the run was given; None for cases that take none."""
 
     @property
     def capped(self) -> bool:
@@ -115,14 +135,27 @@ def run(options: Options) -> int:
     code_at_start = engine_hash()
     records: list[Record] = []
     failures: list[str] = []
+    skipped: list[str] = []
+    _upgrade_csv(options.out / "benchmarks.csv")
     for scale in options.scales:
         _say(f"[scale {scale:g}] preparing data (cached after the first time)")
         dataset = ensure_dataset(
-            options.out / "cache", scale=scale, seed=options.seed, days=options.days
+            options.out / "cache",
+            scale=scale,
+            seed=options.seed,
+            days=options.days,
+            data_root=options.data_root,
+            memory_limit=options.memory_limit,
         )
         dataset.reference()
         for name in options.cases:
             case = load(name)
+            if case.holds_tables and scale > options.in_memory_max_scale:
+                skipped.append(
+                    f"scale {scale:g} {name}: holds whole tables in memory by design "
+                    f"(runs up to --in-memory-max-scale {options.in_memory_max_scale:g})"
+                )
+                continue
             ctx = CaseContext(
                 scale=scale,
                 seed=options.seed,
@@ -137,6 +170,10 @@ def run(options: Options) -> int:
             failures += failed
     end_facts = report.machine_facts()
     print(report.markdown(records, facts, end_facts, versions(), options))
+    if skipped:
+        print("\n**Skipped:**\n")
+        for line in skipped:
+            print(f"- {line}")
     if engine_hash() != code_at_start:
         # Runs are checked against a reference from the same code, but their times
         # then come from different engine versions.
@@ -231,6 +268,9 @@ def _run_variant(
                 input_rows=plan.rows,
                 full_rows=dataset.rows(),
                 notes=result.get("notes", {}),
+                memory_limit_mb=options.memory_limit_mb
+                if case.takes_memory_limit
+                else None,
             )
             for m in result["measurements"]
         ]
@@ -267,6 +307,7 @@ def _one_run(
         "reference": str(plan.reference),
         "workdir": str(plan.workdir),
         "result_path": str(plan.workdir / "result.json"),
+        "memory_limit": options.memory_limit,
     }
     try:
         spec |= case.before_run(ctx, plan)
@@ -348,8 +389,28 @@ def _append_csv(path: Path, records: list[Record]) -> None:
                     info["adbc"],
                     info["python"],
                     info["cpus"],
+                    r.days,
+                    r.input_rows,
+                    "" if r.memory_limit_mb is None else f"{r.memory_limit_mb:.0f}",
                 ]
             )
+
+
+def _upgrade_csv(path: Path) -> None:
+    """Rewrite a CSV of an older harness under today's header, new columns empty."""
+    if not path.exists():
+        return
+    with path.open(newline="") as handle:
+        if tuple(next(csv.reader(handle), [])) == CSV_HEADER:
+            return
+        handle.seek(0)
+        rows = list(csv.DictReader(handle))
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    with tmp.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, CSV_HEADER, restval="", extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+    tmp.replace(path)
 
 
 def _has_pandas() -> bool:

@@ -106,6 +106,8 @@ _DAYS_PER_TASK: Final = 8
 # Bounds memory: a chunk of days is built in one go while the previous one is written.
 _CHUNK_ORDERS: Final = 100_000
 _CHUNK_MAX_DAYS: Final = 31
+_PEOPLE_BATCH: Final = 100_000
+"""Customers whose person draws are held at once while the world is built."""
 
 SEGMENTS: Final = ("Premium", "Standard", "Basic")
 _SEGMENT_CUM: Final = (0.2, 0.7)
@@ -256,8 +258,8 @@ def generate_dataset(
     first, last = start.toordinal(), end.toordinal()
     days = last - first + 1
     progress.start("generate", total=days)
-    world = _build_world(seed, scale, min(origin, start).toordinal(), last)
     pools = _pools(seed)
+    world = _build_world(seed, scale, min(origin, start).toordinal(), last, pools)
     catalog = _catalog(seed, world.n_products)
 
     rows = dict.fromkeys(TABLES, 0)
@@ -332,7 +334,11 @@ def _check_arguments(
 
 @dataclass(frozen=True, slots=True)
 class _World:
-    """Per-day counts from the origin to the last day; ids are offsets into these."""
+    """Per-day counts from the origin to the last day; ids are offsets into these.
+
+    It spans every day since the origin, so it is kept to a few bytes per customer
+    and one per order: a run at scale 300 holds 33 M orders and 3.3 M customers.
+    """
 
     origin: int
     """Ordinal of day one; day index j means ordinal origin + j."""
@@ -344,16 +350,18 @@ class _World:
     items_before: np.ndarray
     """Order items created before day j, like customers_before."""
     items_per_order: np.ndarray
-    """Item count of order id i at index i - 1."""
-    person: np.ndarray
-    """Draws per customer id (row id - 1) fixing who the person is (_GENDER.._SUFFIX)."""
+    """Item count (int8, 1-5) of order id i at index i - 1."""
+    people: np.ndarray
+    """Who customer id i is, at row i - 1: pool indexes (int16) _FIRST.._SUFFIX."""
 
 
-# Columns of _World.person: what a "same person" duplicate copies from its source.
+# Columns of a day's person draws, which fix who each new customer is.
 _GENDER, _FIRST, _LAST, _COUNTRY, _STYLE, _PREFIX, _SUFFIX = range(7)
 
 
-def _build_world(seed: int, scale: float, origin: int, last: int) -> _World:
+def _build_world(
+    seed: int, scale: float, origin: int, last: int, pools: _Pools
+) -> _World:
     # A day's counts come from that day's own generator, so they are cheap to recompute
     # for every day since the origin and never depend on the range asked for.
     c_lo = max(1, round(10 * scale))
@@ -363,27 +371,59 @@ def _build_world(seed: int, scale: float, origin: int, last: int) -> _World:
     n_days = last - origin + 1
     n_customers = np.empty(n_days, dtype=np.int64)
     n_orders = np.empty(n_days, dtype=np.int64)
+    n_items = np.empty(n_days, dtype=np.int64)
     items: list[np.ndarray] = []
-    person: list[np.ndarray] = []
+    people: list[np.ndarray] = []
+    # Person draws are turned into pool indexes a batch of days at a time: per day
+    # would cost a dozen small numpy calls for each of 365 days.
+    draws: list[np.ndarray] = []
     for j in range(n_days):
         rng = np.random.default_rng([seed, _WORLD, origin + j])
         n_customers[j] = rng.integers(c_lo, c_hi + 1)
         # Drawn on day one too (then dropped) so every day's stream has one layout.
         orders = rng.integers(o_lo, o_hi + 1)
         n_orders[j] = orders if j else 0
-        items.append(rng.integers(1, 6, size=n_orders[j]))
-        person.append(rng.random((n_customers[j], 7)))
-    items_per_order = np.concatenate(items).astype(np.int64)
-    orders_before = _before(n_orders)
+        day_items = rng.integers(1, 6, size=n_orders[j])
+        n_items[j] = day_items.sum()
+        items.append(day_items.astype(np.int8))
+        draws.append(rng.random((n_customers[j], 7)))
+        if j == n_days - 1 or len(draws) * c_hi >= _PEOPLE_BATCH:
+            people.append(_people(np.concatenate(draws), pools))
+            draws = []
     return _World(
         origin=origin,
         n_products=max(1, round(100 * scale)),
         customers_before=_before(n_customers),
-        orders_before=orders_before,
-        items_before=_before(items_per_order)[orders_before],
-        items_per_order=items_per_order,
-        person=np.concatenate(person),
+        orders_before=_before(n_orders),
+        items_before=_before(n_items),
+        items_per_order=np.concatenate(items),
+        people=np.concatenate(people),
     )
+
+
+def _people(draws: np.ndarray, pools: _Pools) -> np.ndarray:
+    """Pool indexes (first, last, country, prefix, suffix) fixed by a person's draws."""
+    female = draws[:, _GENDER] < 0.5
+    n_male, n_female = pools.n_male, len(pools.first) - pools.n_male
+    first = np.where(
+        female,
+        n_male + _index(draws[:, _FIRST], n_female),
+        _index(draws[:, _FIRST], n_male),
+    )
+    style = draws[:, _STYLE]  # as Faker: mostly plain, some Dr./Mrs., some MD/Jr.
+    prefix = np.where(
+        (style >= 0.91) & ((style < 0.95) | (style >= 0.99)),
+        _gendered(draws[:, _PREFIX], female, pools.n_male_prefix, len(pools.prefix)),
+        0,
+    )
+    suffix = np.where(
+        style >= 0.95,
+        _gendered(draws[:, _SUFFIX], female, pools.n_male_suffix, len(pools.suffix)),
+        0,
+    )
+    last = _index(draws[:, _LAST], len(pools.last))
+    country = _index(draws[:, _COUNTRY], len(pools.country))
+    return np.column_stack([first, last, country, prefix, suffix]).astype(np.int16)
 
 
 def _before(counts: np.ndarray) -> np.ndarray:
@@ -555,24 +595,8 @@ def _customers(
     hit, w = _hits(u[:, 0], dirt.duplicate_customer)
     hit, w = hit[ids[hit] > 1], w[ids[hit] > 1]
     who[hit] = 1 + np.floor(w * (ids[hit] - 1)).astype(np.int64)
-    p = world.person[who - 1]
-
-    female = p[:, _GENDER] < 0.5
-    n_male, n_female = pools.n_male, len(pools.first) - pools.n_male
-    first = np.where(
-        female, n_male + _index(p[:, _FIRST], n_female), _index(p[:, _FIRST], n_male)
-    )
-    last = _index(p[:, _LAST], len(pools.last))
-    style = p[:, _STYLE]  # as Faker: mostly plain, some Dr./Mrs., some MD/Jr.
-    prefix = np.where(
-        (style >= 0.91) & ((style < 0.95) | (style >= 0.99)),
-        _gendered(p[:, _PREFIX], female, pools.n_male_prefix, len(pools.prefix)),
-        0,
-    )
-    suffix = np.where(
-        style >= 0.95,
-        _gendered(p[:, _SUFFIX], female, pools.n_male_suffix, len(pools.suffix)),
-        0,
+    first, last, country, prefix, suffix = np.ascontiguousarray(
+        world.people[who - 1].T, dtype=np.int64
     )
     name = _join(
         pools.prefix.take(prefix),
@@ -583,7 +607,7 @@ def _customers(
     )
     name = _noisy_names(name, _name_variant(u[:, 3], u[:, 4], dirt))
     name = _nulls(name, _hits(u[:, 1], dirt.null_name)[0])
-    country = pools.country.take(_index(p[:, _COUNTRY], len(pools.country)))
+    country = pools.country.take(country)
     country = _nulls(country, _hits(u[:, 2], dirt.null_country)[0])
     email = _emails(pools, ids, first, last, u[:, 5], u[:, 7], u[:, 8], dirt)
     segment = _strings(SEGMENTS).take(_weighted(u[:, 6], _SEGMENT_CUM))
@@ -680,7 +704,7 @@ def _order_items(
     """The items of the days' orders, and each order's total in cents (before dirt)."""
     j0, j1 = lo - world.origin, hi - world.origin + 1
     order_lo, order_hi = world.orders_before[j0], world.orders_before[j1]
-    per_order = world.items_per_order[order_lo:order_hi]
+    per_order = world.items_per_order[order_lo:order_hi].astype(np.int64)
     counts = np.diff(world.items_before[j0 : j1 + 1])
     first_id = world.items_before[j0] + 1
     ids = np.arange(first_id, first_id + counts.sum(), dtype=np.int64)

@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
+import re
+import shutil
 import uuid
 
 import duckdb
@@ -10,7 +13,12 @@ import pytest
 
 from benchmarks.__main__ import main
 from benchmarks.cases import CheckFailed
-from benchmarks.compare import check_tables, prod_tables, staging_tables
+from benchmarks.compare import (
+    arrow_source,
+    check_tables,
+    prod_tables,
+    staging_tables,
+)
 from benchmarks.runner import CSV_HEADER
 
 ENTITIES = ("customers", "products", "orders", "order_items")
@@ -67,9 +75,11 @@ def test_a_one_cent_difference_fails_the_check(built_warehouse):
             )
         return data
 
-    check_tables(built_warehouse, tampered, ["prod.monthly_sales"], "same")
+    check_tables(
+        built_warehouse, arrow_source(tampered), ["prod.monthly_sales"], "same"
+    )
     with pytest.raises(CheckFailed, match=r"prod\.daily_sales: .* 1 rows not in"):
-        check_tables(built_warehouse, tampered, prod_tables(), "tampered")
+        check_tables(built_warehouse, arrow_source(tampered), prod_tables(), "tampered")
 
 
 def _reference_frames(warehouse):
@@ -102,7 +112,9 @@ def test_classic_cleaning_equals_the_engine_staging(built_warehouse):
     for entity, result in staged.items():
         frames[f"staging.{entity}"] = result.clean
         frames[f"staging.{entity}_rejects"] = result.rejects
-    check_tables(built_warehouse, _as_arrow(frames), staging_tables(), "classic")
+    check_tables(
+        built_warehouse, arrow_source(_as_arrow(frames)), staging_tables(), "classic"
+    )
     con = duckdb.connect(str(built_warehouse), read_only=True)
     try:
         duplicates = dict(
@@ -126,7 +138,9 @@ def test_classic_aggregation_equals_the_engine_prod(built_warehouse):
     prod = build_prod({e: s.clean for e, s in staged.items()}, as_of=as_of)
 
     frames = {f"prod.{name}": frame for name, frame in prod.items()}
-    check_tables(built_warehouse, _as_arrow(frames), prod_tables(), "classic")
+    check_tables(
+        built_warehouse, arrow_source(_as_arrow(frames)), prod_tables(), "classic"
+    )
 
 
 def test_classic_value_functions_follow_the_documented_examples():
@@ -288,3 +302,171 @@ def test_summary_labels_a_capped_run_as_extrapolated(tmp_path):
     assert "first 73 of 365 days (730,000 of 3,650,000 raw rows)" in text
     assert "EXTRAPOLATED, not measured: about 365 s" in text
     assert "EXTRAPOLATED, not measured: about 50 s" in text
+
+
+def test_etl_bench_help_lists_the_benchmark_options(runner):
+    from engine.cli import cli
+
+    result = runner.invoke(cli, ["bench", "--help"])
+
+    assert result.exit_code == 0, result.output
+    options = set(re.findall(r"^  (--[a-z-]+|-h, --help)", result.output, re.M))
+    assert options == {
+        "--cases",
+        "--scale",
+        "--repeat",
+        "--pg-url",
+        "--memory-limit",
+        "--data-root",
+        "--in-memory-max-scale",
+        "--out",
+        "--days",
+        "--seed",
+        "--baseline-budget",
+        "--baseline-repeat",
+        "--no-warmup",
+        "--keep-work",
+        "-h, --help",
+    }
+    assert "ETL_BENCH_PG_URL" in result.output
+
+
+def test_etl_bench_refuses_a_bad_memory_limit(runner, tmp_path):
+    from engine.cli import cli
+
+    result = runner.invoke(
+        cli, ["bench", "--memory-limit", "lots", "--out", str(tmp_path)]
+    )
+
+    assert result.exit_code == 2
+    assert "--memory-limit: memory limit 'lots' is not a size" in result.output
+
+
+def test_sweep_reuses_given_data_and_records_days_rows_and_budget(tmp_path, capsys):
+    from engine.generate import generate_dataset
+
+    data_root, out = tmp_path / "data", tmp_path / "out"
+    for scale in (0.05, 0.1):
+        generate_dataset(
+            data_root / f"s{scale:g}",
+            start=dt.date(2025, 1, 1),
+            end=dt.date(2025, 1, 3),
+            scale=scale,
+        )
+    code = main(
+        [
+            "--cases",
+            "generator,rebuild_duckdb,transform_only",
+            *TINY,
+            "--scale",
+            "0.1",
+            "--data-root",
+            str(data_root),
+            "--memory-limit",
+            "500MB",
+            "--in-memory-max-scale",
+            "0.01",
+            "--out",
+            str(out),
+        ]
+    )
+
+    summary = capsys.readouterr().out
+    assert code == 0, summary
+    # The given data was used (and is what the generator writes), none generated.
+    assert not list((out / "cache").glob("scale-*"))
+    with (out / "benchmarks.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert sorted((r["case"], r["engine"], r["scale"]) for r in rows) == [
+        ("generator", "etl", "0.05"),
+        ("generator", "etl", "0.1"),
+        ("rebuild_duckdb", "duckdb", "0.05"),
+        ("rebuild_duckdb", "duckdb", "0.1"),
+        ("rebuild_duckdb", "polars", "0.05"),
+        ("rebuild_duckdb", "polars", "0.1"),
+    ]
+    for r in rows:
+        assert r["days"] == "3"
+        assert int(r["input_rows"]) == int(r["rows"]) > 0
+        budget = "500" if r["case"] == "rebuild_duckdb" else ""
+        assert r["memory_limit_mb"] == budget
+    assert (
+        "**Scale sweep** (median s / peak RSS MB of the run process; memory budget 500 MB)"
+        in summary
+    )
+    assert "- polars → duckdb: 0.05→0.1 **" in summary
+    assert (
+        "- scale 0.1 transform_only: holds whole tables in memory by design" in summary
+    )
+
+    pytest.importorskip("matplotlib", reason="the chart needs the bench extra")
+    from benchmarks.chart import draw
+
+    png = draw(out / "benchmarks.csv", tmp_path / "sweep.png", sweep=True)
+    assert png.read_bytes().startswith(b"\x89PNG")
+
+
+def test_given_data_must_hold_the_days_asked_for(tmp_path):
+    from benchmarks.cases import BenchError
+    from benchmarks.dataset import ensure_dataset
+    from engine.generate import generate_dataset
+
+    generate_dataset(
+        tmp_path / "data" / "s1",
+        start=dt.date(2025, 1, 1),
+        end=dt.date(2025, 1, 2),
+        scale=0.05,
+    )
+    with pytest.raises(
+        BenchError, match=r"s1/customers: expected day folders 2025-01-01\.\.2025-01-03"
+    ):
+        ensure_dataset(
+            tmp_path / "cache", scale=1, seed=42, days=3, data_root=tmp_path / "data"
+        )
+
+
+def test_the_check_compares_warehouse_files_in_sql(built_warehouse, tmp_path):
+    from benchmarks.compare import duckdb_source
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(built_warehouse, copy)
+    tables = [*staging_tables(), *prod_tables()]
+    check_tables(built_warehouse, duckdb_source(copy), tables, "copy")
+
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute(
+            "UPDATE prod.daily_sales SET total_revenue = total_revenue + 0.01 "
+            "WHERE order_date = (SELECT min(order_date) FROM prod.daily_sales)"
+        )
+        con.execute(
+            "DELETE FROM staging.orders_rejects WHERE _source_row = "
+            "(SELECT min(_source_row) FROM staging.orders_rejects)"
+        )
+    finally:
+        con.close()
+    with pytest.raises(CheckFailed) as failed:
+        check_tables(built_warehouse, duckdb_source(copy), tables, "tampered")
+    assert re.search(
+        r"prod\.daily_sales: [\d,]+ rows .* 1 reference rows missing, 1 rows not in",
+        str(failed.value),
+    )
+    assert re.search(
+        r"staging\.orders_rejects: .* 0 rows not in the reference", str(failed.value)
+    )
+
+
+def test_a_csv_of_an_older_harness_gets_the_new_columns(tmp_path):
+    from benchmarks.runner import _upgrade_csv
+
+    path = tmp_path / "benchmarks.csv"
+    old_header = CSV_HEADER[:-3]
+    path.write_text(
+        ",".join(old_header) + "\n" + ",".join(["x"] * len(old_header)) + "\n"
+    )
+
+    _upgrade_csv(path)
+
+    header, row = read_csv(path)
+    assert tuple(header) == CSV_HEADER
+    assert row == ["x"] * len(old_header) + ["", "", ""]

@@ -140,6 +140,20 @@ def test_sub_range_writes_the_same_partitions(tmp_path):
     assert all(full[name] == data for name, data in part.items())
 
 
+def test_the_world_held_for_a_run_is_a_few_bytes_per_customer_and_order():
+    # Every day since the origin is held for the whole run (scale 300 is 33 M
+    # orders and 3.3 M customers), so it must stay far below the 1 GB budget.
+    from engine.generate import _build_world, _pools
+
+    origin = DAY1.toordinal()
+    world = _build_world(5, 10, origin, origin + 59, _pools(5))
+    customers, orders = world.customers_before[-1], world.orders_before[-1]
+    per_day = world.customers_before, world.orders_before, world.items_before
+    held = world.items_per_order.nbytes + world.people.nbytes
+    assert held <= 10 * customers + 1 * orders
+    assert sum(a.nbytes for a in per_day) == 3 * 8 * 61
+
+
 def test_rerun_leaves_identical_files_alone(tmp_path):
     options = {"start": DAY1, "end": dt.date(2025, 1, 3), "scale": 0.2}
     generate_dataset(tmp_path, **options)

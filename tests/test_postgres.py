@@ -999,7 +999,8 @@ def test_a_load_killed_midway_leaves_the_previous_state(target, pg_url, tmp_path
     # The killed session's lock dies with its backend, which may take a moment.
     deadline = time.monotonic() + 10
     while target.query(
-        "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'"
+        "SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND "
+        "database = (SELECT oid FROM pg_database WHERE datname = current_database())"
     )["n"][0].as_py():
         assert time.monotonic() < deadline
         time.sleep(0.05)

@@ -85,6 +85,10 @@ class Case:
     """Variants too slow to run in full at every scale: capped by the time budget."""
     needs_pandas: ClassVar[frozenset[str]] = frozenset()
     """Variants that need the bench extra (pandas, sqlalchemy, psycopg)."""
+    holds_tables: ClassVar[bool] = False
+    """Holds whole tables in memory by design: skipped above --in-memory-max-scale."""
+    takes_memory_limit: ClassVar[bool] = False
+    """Runs `etl run` or `etl publish`, which get the session's --memory-limit."""
 
     def prepare(self, ctx: CaseContext) -> None:
         """Once per scale, before the first run (untimed)."""

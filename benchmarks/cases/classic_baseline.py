@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 class ClassicBaseline(PostgresDatabaseCase):
     name: ClassVar[str] = "classic_baseline"
+    holds_tables: ClassVar[bool] = True
     variants: ClassVar[tuple[str, ...]] = ("pandas",)
     classic_variants: ClassVar[frozenset[str]] = frozenset({"pandas"})
     needs_pandas: ClassVar[frozenset[str]] = frozenset({"pandas"})

@@ -46,6 +46,7 @@ def _floor_name(table: str) -> str:
 
 class CopyFloor(Case):
     name: ClassVar[str] = "copy_floor"
+    holds_tables: ClassVar[bool] = True
     variants: ClassVar[tuple[str, ...]] = ("copy-serial", "copy-parallel")
     needs_pg: ClassVar[bool] = True
 

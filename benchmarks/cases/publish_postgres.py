@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from benchmarks.cases import PostgresDatabaseCase, child_main, measurement
 from benchmarks.cases._etl import etl, preload, published
+from benchmarks.dataset import memory_args
 
 if TYPE_CHECKING:
     from benchmarks.cases import Result, RunPlan, Spec
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 class PublishPostgres(PostgresDatabaseCase):
     name: ClassVar[str] = "publish_postgres"
+    takes_memory_limit: ClassVar[bool] = True
     variants: ClassVar[tuple[str, ...]] = ("engine",)
 
     def database_name(self, plan: RunPlan) -> str:
@@ -36,7 +38,14 @@ class PublishPostgres(PostgresDatabaseCase):
         etl(
             "setup", "--warehouse", spec["workdir"] + "/scratch.duckdb", "--pg-url", url
         )
-        seconds, stdout = etl("publish", "--warehouse", reference, "--pg-url", url)
+        seconds, stdout = etl(
+            "publish",
+            "--warehouse",
+            reference,
+            "--pg-url",
+            url,
+            *memory_args(spec.get("memory_limit")),
+        )
         sent = published(stdout)
         rows = sum(r for r, _ in sent.values())
         return {

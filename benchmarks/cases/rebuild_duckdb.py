@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from benchmarks.cases import Case, child_main, measurement
 from benchmarks.cases._etl import etl, phases, preload
+from benchmarks.dataset import memory_args
 
 if TYPE_CHECKING:
     from benchmarks.cases import CaseContext, Result, RunPlan, Spec
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
 
 class RebuildDuckDB(Case):
     name: ClassVar[str] = "rebuild_duckdb"
+    takes_memory_limit: ClassVar[bool] = True
     variants: ClassVar[tuple[str, ...]] = ("polars", "duckdb")
 
     def check(
@@ -44,6 +46,7 @@ class RebuildDuckDB(Case):
             str(warehouse),
             "--engine",
             spec["variant"],
+            *memory_args(spec.get("memory_limit")),
         )
         return {
             "measurements": [

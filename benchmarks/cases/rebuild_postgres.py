@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from benchmarks.cases import PostgresDatabaseCase, child_main, measurement
 from benchmarks.cases._etl import etl, phases, preload, published
+from benchmarks.dataset import memory_args
 
 if TYPE_CHECKING:
     from benchmarks.cases import Result, RunPlan, Spec
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 class RebuildPostgres(PostgresDatabaseCase):
     name: ClassVar[str] = "rebuild_postgres"
+    takes_memory_limit: ClassVar[bool] = True
     variants: ClassVar[tuple[str, ...]] = ("polars", "duckdb")
 
     def database_name(self, plan: RunPlan) -> str:
@@ -44,6 +46,7 @@ class RebuildPostgres(PostgresDatabaseCase):
             variant,
             "--pg-url",
             url,
+            *memory_args(spec.get("memory_limit")),
         )
         found = [measurement(variant, "postgres", spec["rows"], seconds)]
         sent = published(stdout)

@@ -29,6 +29,7 @@ ENTITIES = ("customers", "products", "orders", "order_items")
 
 class TransformOnly(Case):
     name: ClassVar[str] = "transform_only"
+    holds_tables: ClassVar[bool] = True
     variants: ClassVar[tuple[str, ...]] = ("polars", "duckdb", "pandas")
     classic_variants: ClassVar[frozenset[str]] = frozenset({"pandas"})
     needs_pandas: ClassVar[frozenset[str]] = frozenset({"pandas"})
