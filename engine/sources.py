@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from engine import contracts
 from engine.errors import ContractError, SourceError
+from engine.staging_rules import EARLIEST_DATE, LATEST_PARTITION
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -93,14 +94,18 @@ def _scan_table(root: Path, table: str) -> list[SourceFile]:
 
 def _partition_date(folder: Path, root: Path) -> dt.date:
     text = folder.name.removeprefix("date=")
-    if _ISO_DATE.fullmatch(text):
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            pass
     rel = folder.relative_to(root).as_posix()
-    msg = f"{rel}: partition folder name is not a date; expected YYYY-MM-DD or date=YYYY-MM-DD"
-    raise SourceError(msg, path=str(folder))
+    try:
+        day = dt.date.fromisoformat(text) if _ISO_DATE.fullmatch(text) else None
+    except ValueError:
+        day = None
+    if day is None:
+        msg = f"{rel}: partition folder name is not a date; expected YYYY-MM-DD or date=YYYY-MM-DD"
+        raise SourceError(msg, path=str(folder))
+    if not EARLIEST_DATE <= day <= LATEST_PARTITION:
+        msg = f"{rel}: partition date {day} is outside {EARLIEST_DATE}..{LATEST_PARTITION}; rename the folder to the day its rows belong to, or remove it"
+        raise SourceError(msg, path=str(folder))
+    return day
 
 
 def hash_files(files: Iterable[SourceFile]) -> dict[str, str]:
