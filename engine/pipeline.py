@@ -102,14 +102,15 @@ def _run(settings: Settings, summary: RunSummary, progress: Progress) -> None:
         con = warehouse.open_warehouse(settings.warehouse, threads=settings.threads)
         if created:
             stack.push(checks.remove_on_failure(settings.warehouse))
-        stack.callback(con.close)
+        stack.callback(lambda: con is not None and con.close())
         _start_run(con, summary)
         try:
             _run_layers(con, settings, summary, progress, target)
         except BaseException as exc:
             summary.status = "failed"
-            _finish_run(con, summary, error=_one_line(exc))
-            _record_remote(con, target, summary.run_id)
+            con = _log_failure(con, settings, summary, exc)
+            if con is not None:
+                _record_remote(con, target, summary.run_id)
             raise
         summary.status = "succeeded"
         _finish_run(con, summary, error=None)
@@ -232,6 +233,39 @@ def _open_target(settings: Settings) -> PostgresTarget:
     return target
 
 
+def _log_failure(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    summary: RunSummary,
+    exc: BaseException,
+) -> duckdb.DuckDBPyConnection | None:
+    """Mark the run failed in meta.runs, reopening a warehouse the failure invalidated.
+
+    Returns the connection that logged it, or None when the warehouse cannot be
+    written at all (the next run then marks this one 'interrupted'). The run's own
+    error is what gets raised either way.
+    """
+    import duckdb
+
+    error = _one_line(exc)
+    try:
+        _finish_run(con, summary, error=error)
+    except duckdb.Error:
+        con.close()
+    else:
+        return con
+    try:
+        con = warehouse.open_warehouse(settings.warehouse, threads=settings.threads)
+    except (EtlError, duckdb.Error):
+        return None
+    try:
+        _finish_run(con, summary, error=error)
+    except duckdb.Error:
+        con.close()
+        return None
+    return con
+
+
 def _record_remote(
     con: duckdb.DuckDBPyConnection, target: PostgresTarget | None, run_id: str
 ) -> None:
@@ -239,11 +273,13 @@ def _record_remote(
         return
     try:
         publish.record_run(con, target, run_id)
-    except EtlError:
+    except EtlError as exc:
         # The run's own outcome matters more than its log copy; the warehouse has it.
+        # One line: a traceback here would bury the run's own error, printed last.
         logger.warning(
-            "could not copy run %s to the PostgreSQL run log", run_id, exc_info=True
+            "could not copy run %s to the PostgreSQL run log: %s", run_id, exc
         )
+        logger.debug("run log copy failed", exc_info=True)
 
 
 def _run_layers(

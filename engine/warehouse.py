@@ -47,7 +47,11 @@ def open_warehouse(
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     if not read_only:
-        setup_warehouse(con)
+        try:
+            setup_warehouse(con)
+        except BaseException:
+            con.close()
+            raise
     return con
 
 
@@ -127,7 +131,10 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        con.execute("ROLLBACK")
+        # A database invalidated by the failure (disk full) cannot roll back, and
+        # DuckDB discards the transaction anyway: keep the error that says why.
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
 
