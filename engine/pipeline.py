@@ -251,7 +251,8 @@ def _log_failure(
     try:
         _finish_run(con, summary, error=error)
     except duckdb.Error:
-        con.close()
+        with contextlib.suppress(duckdb.Error):
+            con.close()
     else:
         return con
     try:
