@@ -381,10 +381,13 @@ def query(
 ) -> None:
     """Run SQL, or a named query, against the warehouse and print the result.
 
-    SQL is either a statement or the name of a query in queries/analytics (see
-    --list). The warehouse (or, with --pg-url, the PostgreSQL target) is read-only
-    here; tables are raw.*, staging.*, prod.* and meta.*. A table shows the first
-    40 rows and says how many there are; csv and json print every row.
+    SQL is either one read statement (SELECT, WITH, VALUES, TABLE; on DuckDB also
+    FROM, DESCRIBE, SHOW, SUMMARIZE) or the name of a query in queries/analytics
+    (see --list). Nothing else runs: no second statement, no writes, no files,
+    ATTACH or COPY, and on PostgreSQL no file, program, large-object or admin
+    functions, in a READ ONLY transaction cancelled after 10 minutes. Tables are
+    raw.*, staging.*, prod.* and meta.*. A table shows the first 40 rows and says
+    how many there are; csv and json print every row.
 
     \b
     Example:

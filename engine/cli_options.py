@@ -48,6 +48,10 @@ class EtlGroup(click.Group):
         except Exception as exc:
             if _debug_enabled():
                 raise
+            from engine.failures import explain
+
+            if (known := explain(exc)) is not None:
+                raise known from exc
             first = str(exc).splitlines()[0] if str(exc) else ""
             msg = f"unexpected {type(exc).__name__}: {first} (rerun with --debug for the traceback)"
             raise click.ClickException(msg) from exc

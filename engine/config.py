@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from engine.memory import DEFAULT_MEMORY_LIMIT
+from engine.redact import redact
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -55,14 +55,3 @@ class Settings:
             for f in dataclasses.fields(self)
         )
         return f"Settings({fields})"
-
-
-_PASSWORD_IN_URL = re.compile(r"(://[^:/@]*:)[^@]*(@)")
-_PASSWORD_PARAM = re.compile(r"(password=)[^&\s]*", re.IGNORECASE)
-
-
-def redact(url: str | None) -> str | None:
-    """The URL with any password replaced by '***', safe for messages and logs."""
-    if url is None:
-        return None
-    return _PASSWORD_PARAM.sub(r"\1***", _PASSWORD_IN_URL.sub(r"\1***\2", url))

@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import logging
 import secrets
+import shutil
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -107,14 +108,15 @@ def _run(settings: Settings, summary: RunSummary, progress: Progress) -> None:
         )
         if created:
             stack.push(checks.remove_on_failure(settings.warehouse))
-        stack.callback(warehouse.close_warehouse, con, settings.warehouse)
+        stack.callback(lambda: _close(con, settings))
         _start_run(con, summary)
         try:
             _run_layers(con, settings, summary, progress, target)
         except BaseException as exc:
             summary.status = "failed"
-            _finish_run(con, summary, error=_one_line(exc))
-            _record_remote(con, target, summary.run_id)
+            con = _log_failure(con, settings, summary, exc)
+            if con is not None:
+                _record_remote(con, target, summary.run_id)
             raise
         summary.status = "succeeded"
         _finish_run(con, summary, error=None)
@@ -241,6 +243,52 @@ def _open_target(settings: Settings) -> PostgresTarget:
     return target
 
 
+def _log_failure(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    summary: RunSummary,
+    exc: BaseException,
+) -> duckdb.DuckDBPyConnection | None:
+    """Mark the run failed in meta.runs, reopening a warehouse the failure invalidated.
+
+    Returns the connection that logged it, or None when the warehouse cannot be
+    written at all (the next run then marks this one 'interrupted'). The run's own
+    error is what gets raised either way.
+    """
+    import duckdb
+
+    error = _one_line(exc)
+    try:
+        _finish_run(con, summary, error=error)
+    except duckdb.Error:
+        with contextlib.suppress(duckdb.Error):
+            con.close()
+    else:
+        return con
+    try:
+        con = warehouse.open_warehouse(
+            settings.warehouse,
+            threads=settings.threads,
+            memory_limit=duckdb_memory_limit(settings.memory_limit, settings.engine),
+        )
+    except (EtlError, duckdb.Error):
+        return None
+    try:
+        _finish_run(con, summary, error=error)
+    except duckdb.Error:
+        con.close()
+        return None
+    return con
+
+
+def _close(con: duckdb.DuckDBPyConnection | None, settings: Settings) -> None:
+    """Close the run's warehouse connection (if a failure left one) and its spill files."""
+    if con is not None:
+        warehouse.close_warehouse(con, settings.warehouse)
+    else:
+        shutil.rmtree(warehouse.temp_directory(settings.warehouse), ignore_errors=True)
+
+
 def _record_remote(
     con: duckdb.DuckDBPyConnection, target: PostgresTarget | None, run_id: str
 ) -> None:
@@ -248,11 +296,13 @@ def _record_remote(
         return
     try:
         publish.record_run(con, target, run_id)
-    except EtlError:
+    except EtlError as exc:
         # The run's own outcome matters more than its log copy; the warehouse has it.
+        # One line: a traceback here would bury the run's own error, printed last.
         logger.warning(
-            "could not copy run %s to the PostgreSQL run log", run_id, exc_info=True
+            "could not copy run %s to the PostgreSQL run log: %s", run_id, exc
         )
+        logger.debug("run log copy failed", exc_info=True)
 
 
 def _run_layers(

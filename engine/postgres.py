@@ -26,12 +26,12 @@ from engine.postgres_session import (
     PostgresError,
     connect,
     execute,
-    fetch_arrow,
     server_message,
     translated,
 )
 from engine.postgres_swap import build, drop_leftovers, read_shapes, swap
 from engine.postgres_sync import LEDGER, SyncResult, read_ledger, sync_table
+from engine.readonly import fetch_postgres
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -379,12 +379,11 @@ class PostgresTarget:
     # -- reading and bookkeeping -------------------------------------------------------
 
     def query(self, sql: str) -> pa.Table:
-        """Run one read-only query; NUMERIC columns come back as decimal128(38, s)."""
+        """Run one plain read query (engine/readonly.py); NUMERIC comes back as decimal128(38, s)."""
         with self._guard:
             try:
                 self._conn.rollback()
-                execute(self._conn, "SET TRANSACTION READ ONLY")
-                result = fetch_arrow(self._conn, sql)
+                result = fetch_postgres(self._conn, sql)
             except DriverError as exc:
                 msg = f"query failed on {redact(self._url)}: {server_message(exc, self._url)}"
                 raise QueryError(msg) from exc

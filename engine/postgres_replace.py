@@ -8,12 +8,13 @@ indexes, grants, views and comments untouched.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from typing import TYPE_CHECKING
 
 from engine.postgres_load import conform, ingest, verify
-from engine.postgres_session import execute, quote, translated
+from engine.postgres_session import DriverError, execute, quote, translated
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -53,6 +54,9 @@ def replace_rows(
         with translated(url, f"{layer} layer", "commit"):
             conn.commit()
     except BaseException:
-        conn.rollback()
+        # A lost connection cannot roll back (the server already has): keep the
+        # error that says what happened.
+        with contextlib.suppress(DriverError):
+            conn.rollback()
         raise
     return rows

@@ -15,7 +15,6 @@ from urllib.parse import unquote, urlsplit
 import adbc_driver_manager
 import adbc_driver_postgresql.dbapi as adbc_pg
 
-from engine.config import redact
 from engine.errors import ConfigError, SinkError, WarehouseError
 from engine.postgres_locks import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -25,6 +24,7 @@ from engine.postgres_locks import (
     session_settings,
     with_connect_timeout,
 )
+from engine.redact import misencoded_userinfo, redact, scrub
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -94,6 +94,9 @@ def connect(
     """
     if re.match(r"^postgres(ql)?\+", url):
         msg = f"--pg-url {redact(url)}: use a libpq URL (postgresql://user@host:port/db), not a SQLAlchemy one"
+        raise ConfigError(msg)
+    if misencoded_userinfo(url):
+        msg = f"--pg-url {redact(url)}: the user name or password holds '@', ':', '/', '?' or '#'; percent-encode them (%40, %3A, %2F, %3F, %23)"
         raise ConfigError(msg)
     try:
         conn = adbc_pg.connect(
@@ -204,19 +207,6 @@ def url_user(url: str) -> str:
     elif match := re.search(r"\buser=(\S+)", url):
         user = match[1]
     return unquote(user) if user else os.environ.get("PGUSER") or getpass.getuser()
-
-
-def scrub(text: str, url: str) -> str:
-    """Remove the URL's password from text, in case a driver message echoes it."""
-    secrets = set()
-    if "://" in url:
-        with_password = urlsplit(url).password
-        if with_password:
-            secrets |= {with_password, unquote(with_password)}
-    secrets |= set(re.findall(r"password=([^&\s]+)", url, re.IGNORECASE))
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return redact(text) or ""
 
 
 def server_message(exc: adbc_driver_manager.Error, url: str) -> str:

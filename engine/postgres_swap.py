@@ -6,6 +6,7 @@ comment, then rename them in, all tables in one short transaction.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import re
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from engine.errors import ContractError, SinkError
 from engine.postgres_load import conform, ingest, verify
-from engine.postgres_session import execute, quote, translated
+from engine.postgres_session import DriverError, execute, quote, translated
 
 if TYPE_CHECKING:
     import threading
@@ -171,7 +172,10 @@ def build(
                 execute(conn, statement)
             conn.commit()
     except BaseException:
-        conn.rollback()
+        # A lost connection cannot roll back (the server already has): keep the
+        # error that says what happened.
+        with contextlib.suppress(DriverError):
+            conn.rollback()
         raise
     seconds = time.perf_counter() - started
     logger.info("loaded %s rows -> %s in %.2f s", f"{tally.rows:,}", table, seconds)
@@ -228,5 +232,8 @@ def swap(conn: Connection, url: str, layer: str, shapes: Sequence[Shape]) -> Non
                 execute(conn, statement)
             conn.commit()
     except BaseException:
-        conn.rollback()
+        # A lost connection cannot roll back (the server already has): keep the
+        # error that says what happened.
+        with contextlib.suppress(DriverError):
+            conn.rollback()
         raise

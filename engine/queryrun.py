@@ -1,4 +1,7 @@
-"""Read-only SQL against the warehouse or a PostgreSQL target, for `etl query/status/dq`."""
+"""Read-only SQL against the warehouse or a PostgreSQL target, for `etl query/status/dq`.
+
+What counts as read-only is decided in engine/readonly.py.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import warnings
 from typing import TYPE_CHECKING, NamedTuple
 
 from engine.errors import QueryError
+from engine.readonly import ALLOWED, check_duckdb, duckdb_error, sandbox_duckdb
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping
@@ -35,7 +39,7 @@ def open_reader(
     wait: float = 0.0,
     on_wait: Callable[[str], None] | None = None,
 ) -> Iterator[Fetch]:
-    """A function running one read-only query, on Postgres when a URL is given.
+    """A function running one read-only statement, on Postgres when a URL is given.
 
     While a build writes the warehouse, wait up to `wait` seconds for it (DuckDB
     lets no other process open a file one process writes), telling `on_wait` once.
@@ -65,20 +69,21 @@ def open_reader(
     from engine.warehouse import open_for_reading
 
     con = open_for_reading(warehouse, wait=wait, on_wait=on_wait)
+    sandbox_duckdb(con)
 
     def fetch_duckdb(sql: str, limit: int | None = None) -> Rows:
+        check_duckdb(con, sql)
         try:
             if limit is not None:
                 return _head(con, sql, limit)
             relation = con.sql(sql)
             if relation is None:
-                msg = "the statement returned no result set; etl query runs SELECT-like queries"
+                msg = f"{ALLOWED}; this one returned no result set"
                 raise QueryError(msg)
             rows = relation.fetchall()
             return Rows(list(relation.columns), rows, len(rows))
         except duckdb.Error as exc:
-            msg = f"query failed: {str(exc).splitlines()[0]}"
-            raise QueryError(msg) from exc
+            raise duckdb_error(exc) from exc
 
     try:
         yield fetch_duckdb
@@ -90,7 +95,7 @@ def _head(con: duckdb.DuckDBPyConnection, sql: str, limit: int) -> Rows:
     """The first `limit` rows as Python values; the rest are only counted, as Arrow."""
     result = con.execute(sql)
     if result.description is None:
-        msg = "the statement returned no result set; etl query runs SELECT-like queries"
+        msg = f"{ALLOWED}; this one returned no result set"
         raise QueryError(msg)
     columns = [d[0] for d in result.description]
     rows = result.fetchmany(limit)

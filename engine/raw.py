@@ -8,10 +8,12 @@ no file is ever ingested twice.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import duckdb
 import pyarrow as pa
 
 from engine import contracts, sources, warehouse
@@ -21,8 +23,6 @@ from engine.progress import NullProgress
 if TYPE_CHECKING:
     import datetime as dt
     from pathlib import Path
-
-    import duckdb
 
     from engine.progress import Progress
 
@@ -172,8 +172,9 @@ def _append(
     prefix = len(str(data_dir.resolve())) + 2
     # read_parquet binds columns by name, so files of other writers may order
     # them differently or add extras (a pandas index); check_files vetted types.
-    ((inserted,),) = con.execute(
-        rf"""
+    try:
+        ((inserted,),) = con.execute(
+            rf"""
         INSERT INTO raw.{table}
         SELECT {select},
                substring(filename, {prefix}) AS _source_file,
@@ -184,8 +185,10 @@ def _append(
         FROM read_parquet($paths, filename = true, file_row_number = true,
                           hive_partitioning = false)
         """,
-        {"paths": [str(file.path) for file in files], "ingested_at": ingested_at},
-    ).fetchall()
+            {"paths": [str(file.path) for file in files], "ingested_at": ingested_at},
+        ).fetchall()
+    except duckdb.Error as exc:
+        raise _read_error(table, files, exc) from exc
     if inserted != expected:
         msg = f"raw.{table}: read {inserted:,} rows from {len(files):,} files whose footers count {expected:,}; a file changed during the run, run again"
         raise SourceError(msg)
@@ -214,6 +217,20 @@ def _append(
     finally:
         con.unregister("_manifest")
     return int(inserted)
+
+
+def _read_error(
+    table: str, files: list[sources.SourceFile], exc: duckdb.Error
+) -> SourceError:
+    """One line naming the file DuckDB could not read (a garbled page, bad UTF-8)."""
+    text = re.sub(r"^[A-Za-z ]+ Error: ", "", str(exc).splitlines()[0])
+    for file in files:
+        if str(file.path) in text:
+            reason = text.replace(f' "{file.path}"', "").replace(str(file.path), "")
+            msg = f"{file.relative}: cannot read its rows ({reason}); regenerate or remove it"
+            return SourceError(msg, path=file.relative)
+    msg = f"raw.{table}: cannot read the new files ({text}); regenerate or remove the bad one"
+    return SourceError(msg)
 
 
 def _column_types(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from engine import contracts
 from engine.errors import ContractError, SourceError
+from engine.staging_rules import EARLIEST_DATE, LATEST_PARTITION
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -78,11 +79,15 @@ def _scan_table(root: Path, table: str) -> list[SourceFile]:
             # names starting with "." are half-written temp files of a writer
             if entry.name.startswith(".") or not entry.name.endswith(".parquet"):
                 continue
+            relative = f"{table}/{folder.name}/{entry.name}"
+            if not entry.is_file():
+                msg = f"{relative}: is a directory, not a Parquet file; move it out of the data directory or rename it"
+                raise SourceError(msg, path=relative)
             files.append(
                 SourceFile(
                     table=table,
                     path=Path(entry.path),
-                    relative=f"{table}/{folder.name}/{entry.name}",
+                    relative=relative,
                     partition_date=partition,
                     size=entry.stat().st_size,
                 )
@@ -93,23 +98,38 @@ def _scan_table(root: Path, table: str) -> list[SourceFile]:
 
 def _partition_date(folder: Path, root: Path) -> dt.date:
     text = folder.name.removeprefix("date=")
-    if _ISO_DATE.fullmatch(text):
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            pass
     rel = folder.relative_to(root).as_posix()
-    msg = f"{rel}: partition folder name is not a date; expected YYYY-MM-DD or date=YYYY-MM-DD"
-    raise SourceError(msg, path=str(folder))
+    try:
+        day = dt.date.fromisoformat(text) if _ISO_DATE.fullmatch(text) else None
+    except ValueError:
+        day = None
+    if day is None:
+        msg = f"{rel}: partition folder name is not a date; expected YYYY-MM-DD or date=YYYY-MM-DD"
+        raise SourceError(msg, path=str(folder))
+    if not EARLIEST_DATE <= day <= LATEST_PARTITION:
+        msg = f"{rel}: partition date {day} is outside {EARLIEST_DATE}..{LATEST_PARTITION}; rename the folder to the day its rows belong to, or remove it"
+        raise SourceError(msg, path=str(folder))
+    return day
 
 
 def hash_files(files: Iterable[SourceFile]) -> dict[str, str]:
     """SHA-256 of each file's bytes, keyed by relative path."""
     digests = {}
     for file in files:
-        with file.path.open("rb") as handle:
-            digests[file.relative] = hashlib.file_digest(handle, "sha256").hexdigest()
+        try:
+            with file.path.open("rb") as handle:
+                digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        except OSError as exc:
+            raise unreadable(file, exc) from exc
+        digests[file.relative] = digest
     return digests
+
+
+def unreadable(file: SourceFile, exc: OSError) -> SourceError:
+    """One line naming a file the operating system will not let us read."""
+    why = exc.strerror or str(exc).splitlines()[0]
+    msg = f"{file.relative}: cannot read the file ({why}); fix its permissions or remove it"
+    return SourceError(msg, path=file.relative)
 
 
 def check_files(files: Iterable[SourceFile]) -> dict[str, int]:

@@ -31,6 +31,7 @@ from engine.staging_rules import (
     REJECT_REASON,
     STAGED,
     at_rows,
+    date_out_of_range,
     is_missing,
     is_valid_email,
     judge_rows,
@@ -200,6 +201,7 @@ def judge_customers(raw: pl.LazyFrame) -> pl.LazyFrame:
             "null_email": email.is_null(),
             "null_signup_date": pl.col("signup_date").is_null(),
             "invalid_email": ~is_valid_email(email),
+            "signup_date_out_of_range": date_out_of_range(pl.col("signup_date")),
         },
     )
     return reject_repeats(
@@ -279,6 +281,7 @@ def judge_orders(raw: pl.LazyFrame) -> pl.LazyFrame:
             "null_order_date": pl.col("order_date").is_null(),
             "null_order_status": status.is_null(),
             "null_total_amount": is_missing(total),
+            "order_date_out_of_range": date_out_of_range(pl.col("order_date")),
             "unknown_status": ~status.is_in(ORDER_STATUSES),
             "negative_total_amount": total < 0,
             "total_amount_too_large": money_too_large(

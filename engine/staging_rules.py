@@ -6,12 +6,23 @@ DuckDB variant of staging can reproduce the Polars one exactly.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Final
 
 import polars as pl
 
 from engine import contracts
 from engine.errors import ContractError
+
+EARLIEST_DATE: Final = dt.date(2000, 1, 1)
+"""No order, signup or partition of this shop is older: earlier dates are typos."""
+LATEST_PARTITION: Final = dt.date(2099, 12, 31)
+"""Last partition folder accepted; fixed, not the wall clock, so runs are reproducible."""
+FUTURE_DAYS: Final = 1
+"""How far past its partition date a row's date may be (time zones at midnight)."""
+_WINDOW: Final = (
+    f"before {EARLIEST_DATE} or more than {FUTURE_DAYS} day after its partition date"
+)
 
 REASONS: Final[dict[str, dict[str, str]]] = {
     "customers": {
@@ -20,6 +31,7 @@ REASONS: Final[dict[str, dict[str, str]]] = {
         "null_email": "email is missing or blank",
         "null_signup_date": "signup_date is missing",
         "invalid_email": "email (trimmed, lower-cased) is not a valid address",
+        "signup_date_out_of_range": f"signup_date is {_WINDOW}",
         "duplicate_key_conflict": "an earlier row of this customer_id was kept and has different values",
         "duplicate_email": "an earlier kept customer already has this email",
     },
@@ -41,6 +53,7 @@ REASONS: Final[dict[str, dict[str, str]]] = {
         "null_order_date": "order_date is missing",
         "null_order_status": "order_status is missing or blank",
         "null_total_amount": "total_amount is missing or NaN",
+        "order_date_out_of_range": f"order_date is {_WINDOW}",
         "unknown_status": "order_status (trimmed, lower-cased) is not completed, pending, cancelled or returned",
         "negative_total_amount": "total_amount is below zero",
         "total_amount_too_large": "total_amount does not fit the staging NUMERIC column",
@@ -135,6 +148,12 @@ def is_valid_email(email: pl.Expr) -> pl.Expr:
 def is_missing(value: pl.Expr) -> pl.Expr:
     """Null, or NaN for floats: pandas treated NaN as missing, so the rules do too."""
     return value.is_null() | value.is_nan()
+
+
+def date_out_of_range(date: pl.Expr) -> pl.Expr:
+    """Whether a row's date is before EARLIEST_DATE or past its partition + FUTURE_DAYS."""
+    latest = pl.col("_partition_date").dt.offset_by(f"{FUTURE_DAYS}d")
+    return (date < pl.lit(EARLIEST_DATE)) | (date > latest)
 
 
 def cents(amount: pl.Expr) -> pl.Expr:

@@ -19,7 +19,14 @@ import polars as pl
 from engine import contracts, warehouse
 from engine.errors import ContractError, QueryError
 from engine.staging import KEYS, ROW_ORDER, StagedCounts
-from engine.staging_rules import IS_DUPLICATE, ORDER_STATUSES, REJECT_REASON, STAGED
+from engine.staging_rules import (
+    EARLIEST_DATE,
+    FUTURE_DAYS,
+    IS_DUPLICATE,
+    ORDER_STATUSES,
+    REJECT_REASON,
+    STAGED,
+)
 from queries import staging as staging_queries
 
 if TYPE_CHECKING:
@@ -52,12 +59,14 @@ def _limit_cents(table: str, column: str) -> float:
 
 
 def staging_parameters() -> dict[str, object]:
-    """Values for the `$name`s in queries/staging: money limits from the DDL, statuses."""
+    """Values for the `$name`s in queries/staging: money limits, statuses, date window."""
     values: dict[str, object] = {
         name: _limit_cents(table, column)
         for name, (table, column) in MONEY_LIMITS.items()
     }
     values["order_statuses"] = list(ORDER_STATUSES)
+    values["earliest_date"] = EARLIEST_DATE
+    values["future_days"] = FUTURE_DAYS
     return values
 
 

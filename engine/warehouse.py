@@ -60,7 +60,11 @@ def open_warehouse(
     if memory_limit is not None:
         _limit_memory(con, path, memory_limit, exclusive=not read_only)
     if not read_only:
-        setup_warehouse(con)
+        try:
+            setup_warehouse(con)
+        except BaseException:
+            con.close()
+            raise
     return con
 
 
@@ -193,7 +197,10 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        con.execute("ROLLBACK")
+        # A database invalidated by the failure (disk full) cannot roll back, and
+        # DuckDB discards the transaction anyway: keep the error that says why.
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
 

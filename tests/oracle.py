@@ -29,6 +29,7 @@ KEYS = {
 EMAIL = re.compile(r"^[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}$")
 STATUSES = {"completed", "pending", "cancelled", "returned"}
 CENT = Decimal("0.01")
+FIRST_DAY = dt.date(2000, 1, 1)
 
 
 @dataclass
@@ -93,6 +94,11 @@ def missing(value):
     )
 
 
+def outside_window(day, row):
+    """Before 2000-01-01, or more than one day after the row's partition date."""
+    return not FIRST_DAY <= day <= row["_day"] + dt.timedelta(days=1)
+
+
 def source(row):
     return tuple((k, v) for k, v in row.items() if k != "_day")
 
@@ -145,6 +151,7 @@ def stage(raw: dict[str, list[dict]]) -> dict[str, Entity]:
             ("null_email", lambda r: missing(r["email"])),
             ("null_signup_date", lambda r: r["signup_date"] is None),
             ("invalid_email", lambda r: not EMAIL.match(r["email"].strip().lower())),
+            ("signup_date_out_of_range", lambda r: outside_window(r["signup_date"], r)),
         ],
     )
     emails = set()
@@ -189,6 +196,7 @@ def stage(raw: dict[str, list[dict]]) -> dict[str, Entity]:
             ("null_order_date", lambda r: r["order_date"] is None),
             ("null_order_status", lambda r: missing(r["order_status"])),
             ("null_total_amount", lambda r: money(r["total_amount"]) is None),
+            ("order_date_out_of_range", lambda r: outside_window(r["order_date"], r)),
             (
                 "unknown_status",
                 lambda r: r["order_status"].strip().lower() not in STATUSES,

@@ -767,7 +767,7 @@ def test_query_is_read_only_and_record_run_replaces_earlier_copies(target):
     assert target.query("SELECT count(*) AS n FROM meta.run_tables")[
         "n"
     ].to_pylist() == [2]
-    with pytest.raises(QueryError, match="read-only transaction"):
+    with pytest.raises(QueryError, match="runs exactly one read-only statement"):
         target.query("DELETE FROM meta.runs")
 
 

@@ -99,6 +99,7 @@ UPDATE raw.customers SET customer_name = upper(customer_name) WHERE customer_id 
 UPDATE raw.customers SET customer_name = chr(9) || chr(8195) WHERE customer_id % 11 = 1;
 UPDATE raw.customers SET email = NULL WHERE customer_id % 23 = 5;
 UPDATE raw.customers SET signup_date = NULL WHERE customer_id % 19 = 4;
+UPDATE raw.customers SET signup_date = _partition_date + 2 WHERE customer_id % 29 = 3;
 UPDATE raw.customers SET country = NULL, customer_segment = '  '
 WHERE customer_id % 17 = 0;
 UPDATE raw.customers SET customer_id = NULL WHERE customer_id % 13 = 2;
@@ -132,6 +133,9 @@ UPDATE raw.orders SET order_status = CASE order_id % 3
     WHEN 0 THEN '  ' WHEN 1 THEN ' PENDİNG' ELSE 'Returned' || chr(160) END
 WHERE order_id % 17 = 0;
 UPDATE raw.orders SET order_date = NULL WHERE order_id % 29 = 0;
+UPDATE raw.orders SET order_date = CASE order_id % 3
+    WHEN 0 THEN DATE '0001-01-01' WHEN 1 THEN DATE '1850-01-01' ELSE DATE '9999-12-31' END
+WHERE order_id % 47 = 0;
 UPDATE raw.orders SET total_amount = NULL WHERE order_id % 37 = 0;
 INSERT INTO raw.orders
 SELECT order_id, customer_id, order_date, 'cancelled', total_amount, _source_file,
@@ -493,6 +497,21 @@ PRIORITY = [
     ("orders", {"total_amount": 1e10, "customer_id": 3}, "total_amount_too_large"),
     ("orders", {"customer_id": None, "order_date": None}, "null_customer_id"),
     (
+        "orders",
+        {"order_date": dt.date(1, 1, 1), "order_status": "lost", "total_amount": NAN},
+        "null_total_amount",
+    ),
+    (
+        "orders",
+        {"order_date": dt.date(1999, 12, 31), "order_status": "lost"},
+        "order_date_out_of_range",
+    ),
+    (
+        "customers",
+        {"email": "bad", "signup_date": dt.date(9999, 12, 31)},
+        "invalid_email",
+    ),
+    (
         "order_items",
         {"quantity": 0, "unit_price": -1.0, "discount_percent": 500, "order_id": 999},
         "non_positive_quantity",
@@ -732,7 +751,13 @@ def test_discover_finds_one_query_per_entity_in_parent_order():
     assert [q.entity for q in found] == list(contracts.ENTITIES)
     params = {q.entity: q.params for q in found}
     assert params["products"] == ("cost_limit_cents", "price_limit_cents")
-    assert params["orders"] == ("order_statuses", "total_amount_limit_cents")
+    assert params["orders"] == (
+        "earliest_date",
+        "future_days",
+        "order_statuses",
+        "total_amount_limit_cents",
+    )
+    assert params["customers"] == ("earliest_date", "future_days")
 
 
 @pytest.fixture
@@ -798,3 +823,30 @@ def test_runner_without_raw_tables_names_the_query():
             build_staging_sql(con)
     finally:
         con.close()
+
+
+def test_date_window_edges_agree():
+    # DAY is 2025-01-01: dates from 2000-01-01 to the partition date + 1 day are valid.
+    edges = {
+        dt.date(1, 1, 1): "out",
+        dt.date(1850, 1, 1): "out",
+        dt.date(1999, 12, 31): "out",
+        dt.date(2000, 1, 1): "in",
+        dt.date(2025, 1, 2): "in",
+        dt.date(2025, 1, 3): "out",
+        dt.date(9999, 12, 31): "out",
+    }
+    orders = [{"order_id": 200 + i, "order_date": day} for i, day in enumerate(edges)]
+    customers = [
+        {"customer_id": 20 + i, "email": f"c{i}@x.org", "signup_date": day}
+        for i, day in enumerate(edges)
+    ]
+    result = run_both(orders=orders, customers=customers)
+    for entity, column, code in (
+        ("orders", "order_date", "order_date_out_of_range"),
+        ("customers", "signup_date", "signup_date_out_of_range"),
+    ):
+        rejected = result[entity].rejects.filter(pl.col("reject_reason") == code)
+        assert sorted(rejected[column].to_list()) == [
+            day for day, where in edges.items() if where == "out"
+        ]

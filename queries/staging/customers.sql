@@ -8,7 +8,8 @@
 -- One row per raw row, in no particular order (the runner sorts), with `is_duplicate`,
 -- `reject_reason` (the first rule the row fails, in REASONS order) and `staged` (the
 -- cleaned values under the staging.customers column names). Needs the macros in
--- queries/staging/_macros.sql.
+-- queries/staging/_macros.sql; $earliest_date and $future_days are the date window
+-- (EARLIEST_DATE, FUTURE_DAYS in engine/staging_rules.py).
 WITH normalized AS (
     SELECT
         *,
@@ -50,6 +51,9 @@ judged AS (
             WHEN staged.email IS NULL THEN 'null_email'
             WHEN signup_date IS NULL THEN 'null_signup_date'
             WHEN NOT is_valid_email(staged.email) THEN 'invalid_email'
+            WHEN signup_date < $earliest_date
+                OR signup_date > _partition_date + $future_days
+                THEN 'signup_date_out_of_range'
         END AS reject_reason
     FROM copies
 ),

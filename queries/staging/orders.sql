@@ -10,7 +10,8 @@
 -- cleaned values under the staging.orders column names). Needs the macros in
 -- queries/staging/_macros.sql, and staging.customers (this run's clean customers),
 -- which the runner writes first. $order_statuses is ORDER_STATUSES and
--- $total_amount_limit_cents is 10^p for the column's NUMERIC(p, 2).
+-- $total_amount_limit_cents is 10^p for the column's NUMERIC(p, 2); $earliest_date
+-- and $future_days are the date window (EARLIEST_DATE, FUTURE_DAYS).
 WITH normalized AS (
     SELECT
         *,
@@ -50,6 +51,9 @@ judged AS (
             WHEN order_date IS NULL THEN 'null_order_date'
             WHEN staged.order_status IS NULL THEN 'null_order_status'
             WHEN is_missing(total_amount) THEN 'null_total_amount'
+            WHEN order_date < $earliest_date
+                OR order_date > _partition_date + $future_days
+                THEN 'order_date_out_of_range'
             WHEN NOT list_contains($order_statuses, staged.order_status)
                 THEN 'unknown_status'
             WHEN total_amount < 0 THEN 'negative_total_amount'
