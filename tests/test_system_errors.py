@@ -28,11 +28,11 @@ def _one_line(result, start):
 
 @pytest.fixture
 def tiny_disk(tmp_path):
-    """A 1.5 MB tmpfs: the warehouse's disk fills up during a run."""
+    """An 8 MB tmpfs: a tiny warehouse fits, a month of generated data does not."""
     mount = tmp_path / "tiny"
     mount.mkdir()
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1500000", "tmpfs", str(mount)],
+        ["mount", "-t", "tmpfs", "-o", "size=8000000", "tmpfs", str(mount)],
         capture_output=True,
         check=False,
     )
@@ -45,16 +45,19 @@ def tiny_disk(tmp_path):
 
 
 def test_disk_full_is_one_line_and_the_run_is_logged_failed(
-    runner, generated_dir, tiny_disk
+    runner, small_dir, generated_dir, tiny_disk
 ):
     warehouse = tiny_disk / "warehouse.duckdb"
+    assert _run(runner, small_dir, warehouse).exit_code == 0
     result = _run(runner, generated_dir, warehouse)
     _one_line(result, "Error: disk full: ")
     assert "No space left on device" in result.stderr
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        runs = con.sql("SELECT status, error FROM meta.runs").fetchall()
-    assert [status for status, _ in runs] == ["failed"]
-    assert "No space left on device" in runs[0][1]
+        runs = con.sql(
+            "SELECT status, error FROM meta.runs ORDER BY started_at"
+        ).fetchall()
+    assert [status for status, _ in runs] == ["succeeded", "failed"]
+    assert "No space left on device" in runs[1][1]
 
 
 def test_disk_full_behind_an_invalidated_database_is_still_named():
@@ -171,8 +174,19 @@ def test_terminated_backends_end_with_the_translated_error_not_a_traceback(
     try:
         with blocker.cursor() as cur:
             cur.execute("LOCK TABLE prod.daily_sales IN ACCESS EXCLUSIVE MODE")
+        # --full-refresh: a run with nothing new would skip every layer as up to date.
         etl = subprocess.Popen(
-            [sys.executable, "-m", "engine", "run", *where, "--pg-url", pg_url, "-q"],
+            [
+                sys.executable,
+                "-m",
+                "engine",
+                "run",
+                *where,
+                "--full-refresh",
+                "--pg-url",
+                pg_url,
+                "-q",
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
