@@ -328,7 +328,7 @@ def memory_limit_option(func: F) -> F:
         envvar="ETL_MEMORY_LIMIT",
         show_envvar=True,
         help="Memory the whole run may use, e.g. 4GB or 500MB; work is split into "
-        "pieces that fit [default: 3GiB].",
+        "pieces that fit [default: 3.5GiB].",
     )(func)
 
 

@@ -14,21 +14,32 @@ if TYPE_CHECKING:
     import datetime as dt
 
     import duckdb
+    import polars as pl
 
     from engine.staging import StagedCounts
 
 
 def build_staging_tables(
-    con: duckdb.DuckDBPyConnection, *, memory_limit: int
+    con: duckdb.DuckDBPyConnection,
+    *,
+    memory_limit: int,
+    handoff: dict[str, pl.DataFrame] | None = None,
 ) -> dict[str, StagedCounts]:
-    """Write staging.<entity> and staging.<entity>_rejects from raw; counts per entity."""
+    """Write staging.<entity> and staging.<entity>_rejects from raw; counts per entity.
+
+    ``handoff`` stays empty: no row leaves DuckDB, so prod reads staging there.
+    """
     from engine.staging_sql import build_staging_sql
 
     return build_staging_sql(con)
 
 
 def build_prod_tables(
-    con: duckdb.DuckDBPyConnection, *, as_of: dt.date, memory_limit: int
+    con: duckdb.DuckDBPyConnection,
+    *,
+    as_of: dt.date,
+    memory_limit: int,
+    handoff: dict[str, pl.DataFrame] | None = None,
 ) -> dict[str, int]:
     """Write every prod.<name> table from staging; rows per table."""
     from engine.prod import build_prod_sql

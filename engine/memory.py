@@ -7,8 +7,9 @@ from typing import Final
 
 from engine.errors import ConfigError
 
-DEFAULT_MEMORY_LIMIT: Final = 3 * 2**30
-"""3 GiB: keeps a full-year scale-100 rebuild's whole process under 4 GB."""
+DEFAULT_MEMORY_LIMIT: Final = int(3.5 * 2**30)
+"""3.5 GiB (3.76 GB): keeps a full-year scale-100 rebuild's whole process under 4 GB,
+and lets a scale-10 year's staging run in one piece."""
 
 _UNITS: Final = {
     "": 1,
@@ -49,13 +50,15 @@ def format_size(size: int) -> str:
     return f"{size}B"
 
 
-DUCKDB_SHARE: Final = {"duckdb": 0.75, "polars": 0.5, "publish": 0.5}
+DUCKDB_SHARE: Final = {"duckdb": 0.75, "polars": 0.25, "publish": 0.5}
 """DuckDB's part of the budget, by what the run does; the rest is Polars', Arrow's, Python's.
 
 ``duckdb``: staging and prod run inside DuckDB, which spills to the temp directory when
 its share is full; the rest covers Python, the libraries and Arrow batches in flight.
 ``polars``: the Polars pieces are computed while the warehouse is open, and DuckDB keeps
-the blocks it has read cached up to its limit, so each gets half. ``publish``: reading
+the blocks it has read cached up to its limit; its work here (ingest, filtered scans,
+key look-ups, loads) streams or spills, so it gets a quarter and the pieces get more
+(pieces.POLARS_SHARE). ``publish``: reading
 streams, while ADBC holds batches of several tables at once.
 """
 

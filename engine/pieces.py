@@ -18,17 +18,19 @@ if TYPE_CHECKING:
 
     import pyarrow as pa
 
-POLARS_SHARE: Final = 0.3
+POLARS_SHARE: Final = 0.6
 """Part of the budget one piece's Polars working set may use. DuckDB's own
-memory_limit takes another part; Python, Arrow buffers on their way into DuckDB
-and the engines' fixed costs need the rest."""
+memory_limit takes another quarter (memory.DUCKDB_SHARE); Python, Arrow buffers
+on their way into DuckDB and the engines' fixed costs need the rest."""
 STAGING_COPIES: Final = 6
 """Staging's peak working set over a raw piece's estimated size: the conformed raw
-rows, the staged struct, the verdict columns, clean and rejects (at scale 100 a
-customers piece estimated at 100 MB raised RSS by about 0.4 GB)."""
-PROD_COPIES: Final = 4
+rows, the staged struct, the verdict columns, clean and rejects (at scale 10, all of
+staging in one piece, estimated at 328 MB for its largest table, raised the peak RSS
+by 2.2 GB)."""
+PROD_COPIES: Final = 3
 """Prod's peak working set over its staging inputs' estimated size: the joined
-lines, the group-by states, the outputs."""
+lines, the group-by states, the outputs (at scale 10, prod in one piece raised the
+peak RSS by 0.87 GB over 0.40 GB of estimated input)."""
 STRING_BYTES: Final = 32
 """Assumed size of a text value: 16 bytes of view or offset plus a short string."""
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     import duckdb
+    import polars as pl
 
     from engine.config import Settings
     from engine.contracts import Layer
@@ -317,6 +318,7 @@ def _run_layers(
     # A failed publish stops publishing, not the build: the warehouse completes the
     # run and the error says what reached PostgreSQL, which `etl publish` catches up.
     failed: Exception | None = None
+    handoff: dict[str, pl.DataFrame] = {}  # staging frames prod may reuse
     with concurrent.futures.ThreadPoolExecutor(1, "etl-publish") as publisher:
         pending: tuple[str, concurrent.futures.Future[Published]] | None = None
         for layer in summary.layers:
@@ -330,9 +332,11 @@ def _run_layers(
                     else:
                         inputs = _inputs(con, settings, summary, layer)
                         if layer == "staging":
-                            stats = _build_staging(con, settings, progress)
+                            stats = _build_staging(con, settings, progress, handoff)
                         else:
-                            stats = _build_prod(con, settings, summary, progress)
+                            stats = _build_prod(
+                                con, settings, summary, progress, handoff
+                            )
                         build = freshness.Build(summary.run_id, inputs)
                         freshness.record(con, layer, build, summary.started_at)
                     summary.layer_seconds[layer] = time.perf_counter() - started
@@ -452,7 +456,10 @@ def _engine(settings: Settings) -> types.ModuleType:
 
 
 def _build_staging(
-    con: duckdb.DuckDBPyConnection, settings: Settings, progress: Progress
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    progress: Progress,
+    handoff: dict[str, pl.DataFrame],
 ) -> list[TableStats]:
     raw_rows = {e: warehouse.count_rows(con, f"raw.{e}") for e in contracts.ENTITIES}
     if not any(raw_rows.values()):
@@ -461,7 +468,7 @@ def _build_staging(
     progress.start(f"staging: clean ({settings.engine})", total=len(contracts.ENTITIES))
     started = time.perf_counter()
     counts = _engine(settings).build_staging_tables(
-        con, memory_limit=settings.memory_limit
+        con, memory_limit=settings.memory_limit, handoff=handoff
     )
     seconds = time.perf_counter() - started
     progress.done(f"{sum(c.clean for c in counts.values()):,} clean rows")
@@ -484,13 +491,15 @@ def _build_prod(
     settings: Settings,
     summary: RunSummary,
     progress: Progress,
+    handoff: dict[str, pl.DataFrame],
 ) -> list[TableStats]:
     as_of = _as_of(con, settings, summary)
     progress.start(f"prod: aggregate ({settings.engine})", total=None)
     started = time.perf_counter()
     rows = _engine(settings).build_prod_tables(
-        con, as_of=as_of, memory_limit=settings.memory_limit
+        con, as_of=as_of, memory_limit=settings.memory_limit, handoff=handoff
     )
+    handoff.clear()
     seconds = time.perf_counter() - started
     progress.done(f"{sum(rows.values()):,} rows in {len(rows)} tables")
     return [

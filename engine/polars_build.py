@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from engine import contracts, warehouse
+from engine.memory import duckdb_memory_limit
 from engine.piece_writer import TableWriter, spill_directory
 from engine.pieces import (
     PROD_COPIES,
@@ -41,7 +42,11 @@ Where = dict[str, tuple[str, dict[str, object]]]
 
 
 def build_staging_tables(
-    con: duckdb.DuckDBPyConnection, *, memory_limit: int, pieces: int | None = None
+    con: duckdb.DuckDBPyConnection,
+    *,
+    memory_limit: int,
+    pieces: int | None = None,
+    handoff: dict[str, pl.DataFrame] | None = None,
 ) -> dict[str, StagedCounts]:
     """Write staging.<entity> and staging.<entity>_rejects from raw; counts per entity.
 
@@ -50,6 +55,10 @@ def build_staging_tables(
     pieces
         Split every entity into this many key buckets instead of planning the
         count from ``memory_limit`` (tests compare one piece with many).
+    handoff
+        Filled with each entity's clean rows when all of staging fits one prod
+        piece, so that prod in the same process takes them from memory instead
+        of reading them back from the warehouse.
     """
     from engine import staging
 
@@ -73,6 +82,8 @@ def build_staging_tables(
         )
 
     n = {entity: count(entity) for entity in contracts.ENTITIES}
+    if handoff is not None and not _fits_one_prod_piece(con, memory_limit):
+        handoff = None
     judges = {
         "customers": _customers_judge(con, n["customers"]),
         "products": staging.clean_products,
@@ -82,9 +93,20 @@ def build_staging_tables(
     # Parents first: a child's reference check reads the staging rows written here.
     with spill_directory(con) as spill:
         return {
-            entity: _stage(con, entity, n[entity], judges[entity], spill)
+            entity: _stage(
+                con, entity, n[entity], judges[entity], spill, handoff, memory_limit
+            )
             for entity in contracts.ENTITIES
         }
+
+
+def _fits_one_prod_piece(con: duckdb.DuckDBPyConnection, memory_limit: int) -> bool:
+    """Whether staging, at most as large as raw, fits the budget of one prod piece."""
+    size = sum(
+        warehouse.count_rows(con, f"raw.{entity}") * row_bytes(f"staging.{entity}")
+        for entity in contracts.ENTITIES
+    )
+    return piece_count(size, memory_limit=memory_limit, copies=PROD_COPIES) == 1
 
 
 def _stage(
@@ -93,26 +115,48 @@ def _stage(
     n: int,
     judge: Callable[[pl.LazyFrame], pl.LazyFrame],
     spill: Path,
+    handoff: dict[str, pl.DataFrame] | None,
+    memory_limit: int,
 ) -> StagedCounts:
     """Judge raw.<entity> in ``n`` key buckets, appending each bucket's output."""
     from engine.staging import KEYS, split_verdicts
 
-    clean = TableWriter(con, f"staging.{entity}", pieces=n, spill=spill)
+    size = warehouse.count_rows(con, f"raw.{entity}") * row_bytes(f"staging.{entity}")
+    spill = _spill_if_large(spill, size, memory_limit)
+    # The pieces are buckets of the entity's key, which is staging's primary key.
+    clean = TableWriter(
+        con, f"staging.{entity}", pieces=n, spill=spill, keyed_pieces=True
+    )
     rejects = TableWriter(con, f"staging.{entity}_rejects", pieces=n, spill=spill)
     duplicates = 0
+    kept: list[pl.DataFrame] = []
     for piece in range(n):
         raw = _read(con, f"raw.{entity}", bucket(KEYS[entity], n), {"bucket": piece})
         result = split_verdicts(judge(raw.lazy()), entity)
         clean.add(result.clean)
         rejects.add(result.rejects)
         duplicates += result.duplicates
-        # Let this piece go before the next is read: one piece in memory at a time.
+        if handoff is not None:
+            kept.append(result.clean)
+        # Let this piece's working set go before the next is read; only its clean
+        # rows stay, for a handoff (which fits one prod piece).
         del raw, result
+    if handoff is not None:
+        handoff[entity] = pl.concat(kept, rechunk=False)
     clean.finish()
     rejects.finish()
     counts = StagedCounts(clean.rows, rejects.rows, duplicates)
     logger.info("staging.%s in %d piece(s): %s", entity, n, counts)
     return counts
+
+
+def _spill_if_large(spill: Path, size: int, memory_limit: int) -> Path | None:
+    """Where a table's pieces go: ``spill``, or None to append them directly.
+
+    Appended pieces stay in DuckDB's memory until the transaction commits, so a
+    table of ``size`` estimated bytes beyond DuckDB's share goes through files.
+    """
+    return spill if size > duckdb_memory_limit(memory_limit, "polars") else None
 
 
 def _customers_judge(
@@ -231,6 +275,7 @@ def build_prod_tables(
     as_of: dt.date,
     memory_limit: int,
     pieces: int | None = None,
+    handoff: dict[str, pl.DataFrame] | None = None,
 ) -> dict[str, int]:
     """Write every prod.<name> table from staging; rows per table.
 
@@ -242,7 +287,11 @@ def build_prod_tables(
     pieces
         Run every split in (at most) this many pieces instead of planning the
         count from ``memory_limit`` (tests compare one piece with many).
+    handoff
+        Staging tables this process already holds (see build_staging_tables),
+        used in place of reading the whole table back.
     """
+    handoff = handoff or {}
     from engine.prod import build_prod
     from queries import discover
 
@@ -253,15 +302,18 @@ def build_prod_tables(
             group = [query for query in found if query.split == split]
             wheres = _prod_pieces(con, split, memory_limit=memory_limit, pieces=pieces)
             n = len(wheres)
-            writers = {
-                q.name: TableWriter(con, q.table, pieces=n, spill=spill) for q in group
-            }
             inputs = sorted({table for query in group for table in query.inputs})
+            size = sum(
+                warehouse.count_rows(con, f"staging.{t}") * row_bytes(f"staging.{t}")
+                for t in inputs
+            )
+            spills = _spill_if_large(spill, size, memory_limit)
+            writers = {
+                q.name: TableWriter(con, q.table, pieces=n, spill=spills) for q in group
+            }
             for where in wheres:
                 staged = {
-                    table: _read(
-                        con, f"staging.{table}", *where.get(table, ("true", {}))
-                    ).lazy()
+                    table: _staged(con, table, where, handoff).lazy()
                     for table in inputs
                 }
                 for name, frame in build_prod(
@@ -274,6 +326,18 @@ def build_prod_tables(
                 rows[f"prod.{name}"] = writer.rows
             logger.info("prod split %s in %d piece(s)", split, n)
     return {query.table: rows[query.table] for query in found}
+
+
+def _staged(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    where: Where,
+    handoff: dict[str, pl.DataFrame],
+) -> pl.DataFrame:
+    """A piece's rows of staging.<table>: the handed-off frame when it wants them all."""
+    if table not in where and table in handoff:
+        return handoff[table]
+    return _read(con, f"staging.{table}", *where.get(table, ("true", {})))
 
 
 def _prod_pieces(
@@ -302,16 +366,20 @@ def _prod_pieces(
             copies=PROD_COPIES,
             pieces=pieces,
         )
+        if len(ranges) <= 1:
+            return [{}]
         in_range = "order_date >= $start AND order_date < $end"
         return [
             _orders_piece(in_range, {"start": start, "end": end}, customers=False)
             for start, end in ranges
-        ] or [{}]
+        ]
     size = sum(
         warehouse.count_rows(con, f"staging.{table}") * row_bytes(f"staging.{table}")
         for table in ("customers", "orders", "order_items")
     )
     n = pieces or piece_count(size, memory_limit=memory_limit, copies=PROD_COPIES)
+    if n == 1:
+        return [{}]
     own = bucket("customer_id", n)
     return [_orders_piece(own, {"bucket": b}, customers=True) for b in range(n)]
 

@@ -19,7 +19,7 @@ from engine import contracts
 from engine.errors import ContractError, WarehouseBusyError, WarehouseError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Iterator, Mapping, Sequence
     from pathlib import Path
 
 
@@ -251,6 +251,17 @@ def check_frame(table: str, frame: pl.DataFrame) -> None:
         raise ContractError(msg, table=table)
 
 
+def check_frame_key(table: str, frame: pl.DataFrame) -> None:
+    """Fail on a repeated primary key within a frame holding all of a table's rows."""
+    key = contracts.primary_key(table)
+    if not key:
+        return
+    repeated = frame.select(key).filter(pl.struct(key).is_duplicated())
+    if repeated.height:
+        first = repeated.sort(key).row(0)
+        _duplicate_key(table, key, first)
+
+
 def check_primary_key(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Fail on a repeated primary key of a filled table, naming it.
 
@@ -266,9 +277,13 @@ def check_primary_key(con: duckdb.DuckDBPyConnection, table: str) -> None:
         f"ORDER BY ALL LIMIT 1"
     ).fetchall()
     if repeated:
-        values = ", ".join(str(value) for value in repeated[0])
-        msg = f"{table}: duplicate primary key ({columns})=({values}); nothing was written, this is an engine bug"
-        raise ContractError(msg, table=table)
+        _duplicate_key(table, key, repeated[0])
+
+
+def _duplicate_key(table: str, key: Sequence[str], values: Sequence[object]) -> None:
+    shown = ", ".join(str(value) for value in values)
+    msg = f"{table}: duplicate primary key ({', '.join(key)})=({shown}); nothing was written, this is an engine bug"
+    raise ContractError(msg, table=table)
 
 
 def _recreate_without_key(con: duckdb.DuckDBPyConnection, table: str) -> None:
