@@ -167,7 +167,9 @@ def regenerate(root: Path = ROOT) -> list[str]:
     """Rewrite every stale generated table; the `<file>: <block>`s rewritten."""
     stale = stale_blocks(root)
     for block in BLOCKS:
-        (root / block.path).write_text(_rendered(block, root), encoding="utf-8")
+        path, text = root / block.path, _rendered(block, root)
+        if text != path.read_text(encoding="utf-8"):
+            path.write_text(text, encoding="utf-8")
     return stale
 
 
@@ -176,14 +178,15 @@ def _rendered(block: Block, root: Path) -> str:
     return render(text, block.name, block.make(), path=block.path)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m engine.docs [--check]`: rewrite the tables, or only list stale ones."""
-    args = sys.argv[1:] if argv is None else list(argv)
-    stale = stale_blocks() if args == ["--check"] else regenerate()
-    verb = "stale" if args == ["--check"] else "rewrote"
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--check", is_flag=True, help="Only list stale tables; exit 1 if any.")
+def main(*, check: bool) -> None:
+    """Rewrite the doc tables generated from the code, or list the stale ones."""
+    stale = stale_blocks() if check else regenerate()
     for item in stale:
-        click.echo(f"{verb}: {item}")
-    return 1 if stale and args == ["--check"] else 0
+        click.echo(f"{'stale' if check else 'rewrote'}: {item}")
+    if check and stale:
+        sys.exit(1)
 
 
 def _markers(name: str) -> tuple[str, str]:
@@ -236,4 +239,4 @@ def _cell(text: str) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

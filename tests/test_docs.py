@@ -67,3 +67,8 @@ def test_the_option_table_lists_every_env_var_as_help_shows_it():
     assert "| `--debug` | `ETL_DEBUG` | off |" in table
     assert "| `--pg-url` | `ETL_PG_URL` | none |" in table
     assert table.count("`ETL_MEMORY_LIMIT`") == 1
+
+
+def test_check_lists_nothing_and_exits_zero_when_the_docs_are_current(runner):
+    result = runner.invoke(docs.main, ["--check"])
+    assert (result.exit_code, result.output) == (0, "")
