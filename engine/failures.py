@@ -20,7 +20,7 @@ class SystemFailure(EtlError):
 def explain(exc: BaseException) -> SystemFailure | None:
     """A one-line error for a known system failure anywhere in the exception's chain."""
     for link in _chain(exc):
-        text = str(link).splitlines()[0].strip() if str(link).strip() else ""
+        text = first_line(link)
         if _DISK_FULL in text or (
             isinstance(link, OSError) and link.errno == errno.ENOSPC
         ):
@@ -37,6 +37,21 @@ def explain(exc: BaseException) -> SystemFailure | None:
                 hint = "check the path and the disk"
             return SystemFailure(f"{link.filename}: {why}; {hint}")
     return None
+
+
+def first_line(exc: BaseException, *, named: bool = False) -> str:
+    """The first line of an error's message, or its type's name when the message is empty.
+
+    DuckDB and Polars errors carry multi-line plans and hints; our messages stay one
+    line. With ``named``, an error that is not an ``EtlError`` gets its type's name in
+    front (`KeyError: 'x'`), for a log that is read without the traceback.
+    """
+    text = str(exc).strip()
+    name = type(exc).__name__
+    if not text:
+        return name
+    line = text.splitlines()[0].strip()
+    return f"{name}: {line}" if named and not isinstance(exc, EtlError) else line
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from engine import checks, contracts, drift, freshness, publish, raw, warehouse
 from engine.errors import EtlError, SinkError, SourceError
+from engine.failures import first_line
 from engine.memory import duckdb_memory_limit
 from engine.progress import NullProgress
 
@@ -258,7 +259,7 @@ def _log_failure(
     """
     import duckdb
 
-    error = _one_line(exc)
+    error = first_line(exc, named=True)
     try:
         _finish_run(con, summary, error=error)
     except duckdb.Error:
@@ -556,10 +557,3 @@ def _log_tables(
             for s in stats
         ],
     )
-
-
-def _one_line(exc: BaseException) -> str:
-    if isinstance(exc, EtlError):
-        return str(exc)
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}: {text}".rstrip(": ")

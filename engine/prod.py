@@ -6,6 +6,7 @@ Both runners bind inputs by name (staging tables by table name, scalars such as
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import TYPE_CHECKING
 
@@ -15,8 +16,9 @@ import polars as pl
 from engine import contracts
 from engine.contracts import conform
 from engine.errors import ContractError, QueryError
+from engine.failures import first_line
 from engine.warehouse import check_primary_key, count_rows, empty_table
-from queries import discover
+from queries import discover, macro_names, read_macros
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -56,7 +58,7 @@ def build_prod(
         frames = pl.collect_all(plans)
     except pl.exceptions.PolarsError as exc:
         msg = (
-            f"prod (Polars variant) failed: {_first_line(exc)}; "
+            f"prod (Polars variant) failed: {first_line(exc)}; "
             "run the SQL variant on the same staging data to find the query"
         )
         raise QueryError(msg) from exc
@@ -71,47 +73,78 @@ def build_prod_sql(con: duckdb.DuckDBPyConnection, *, as_of: date) -> dict[str, 
 
     Each result goes straight into its table, cast to the table's columns as
     `conform` casts Polars results, in the query's order; rows per table. Call
-    inside a transaction.
+    inside a transaction. The shared macros (queries/_macros.sql) are temporary
+    and gone when it returns.
     """
-    values = {"as_of": as_of}
-    result = {}
-    for query in discover():
-        params = _scalars(query, values)
-        try:
-            relation = con.sql(query.read_sql(), params=params or None)
-        except duckdb.Error as exc:
-            msg = (
-                f"queries/{query.name}.sql failed: {_first_line(exc)}; check that "
-                f"staging.{', staging.'.join(query.inputs)} exist on this connection"
-            )
-            raise QueryError(msg) from exc
-        columns = list(contracts.arrow_schema(query.table).names)
-        missing = [name for name in columns if name not in relation.columns]
-        if missing:
-            msg = f"{query.table}: output lacks column(s) {', '.join(missing)}"
-            raise ContractError(msg, table=query.table, column=missing[0])
-        empty_table(con, query.table)
-        listed = ", ".join(f'"{name}"' for name in columns)
-        # The query may end in a comment, so the closing parenthesis gets its own line.
-        insert = (
-            f"INSERT INTO {query.table} ({listed}) SELECT {listed} "
-            f"FROM (\n{query.read_sql()}\n)"
+    _create_macros(con)
+    try:
+        return {
+            query.table: _write_prod_sql(con, query, {"as_of": as_of})
+            for query in discover()
+        }
+    finally:
+        _drop_macros(con)
+
+
+def _write_prod_sql(
+    con: duckdb.DuckDBPyConnection, query: Query, values: Mapping[str, date]
+) -> int:
+    """Fill one prod table from its SQL twin; its row count."""
+    params = _scalars(query, values)
+    select = query.read_select()
+    try:
+        relation = con.sql(select, params=params or None)
+    except duckdb.Error as exc:
+        msg = (
+            f"queries/{query.name}.sql failed: {first_line(exc)}; check that "
+            f"staging.{', staging.'.join(query.inputs)} exist on this connection"
         )
-        try:
-            con.execute(insert, params or None)
-        except duckdb.OutOfMemoryException as exc:
-            msg = (
-                f"queries/{query.name}.sql failed: {_first_line(exc)}; DuckDB's "
-                "share of the memory budget is too small here; raise --memory-limit"
-            )
-            raise QueryError(msg) from exc
-        except duckdb.Error as exc:
-            msg = f"queries/{query.name}.sql failed: {_first_line(exc)}"
-            raise QueryError(msg) from exc
-        check_primary_key(con, query.table)
-        result[query.table] = count_rows(con, query.table)
-        logger.debug("built %s (duckdb): %s rows", query.table, result[query.table])
-    return result
+        raise QueryError(msg) from exc
+    columns = list(contracts.arrow_schema(query.table).names)
+    missing = [name for name in columns if name not in relation.columns]
+    if missing:
+        msg = f"{query.table}: output lacks column(s) {', '.join(missing)}"
+        raise ContractError(msg, table=query.table, column=missing[0])
+    empty_table(con, query.table)
+    listed = ", ".join(f'"{name}"' for name in columns)
+    # The query may end in a comment, so the closing parenthesis gets its own line.
+    insert = f"INSERT INTO {query.table} ({listed}) SELECT {listed} FROM (\n{select}\n)"
+    try:
+        con.execute(insert, params or None)
+    except duckdb.OutOfMemoryException as exc:
+        msg = (
+            f"queries/{query.name}.sql failed: {first_line(exc)}; DuckDB's "
+            "share of the memory budget is too small here; raise --memory-limit"
+        )
+        raise QueryError(msg) from exc
+    except duckdb.Error as exc:
+        msg = f"queries/{query.name}.sql failed: {first_line(exc)}"
+        raise QueryError(msg) from exc
+    check_primary_key(con, query.table)
+    rows = count_rows(con, query.table)
+    logger.debug("built %s (duckdb): %s rows", query.table, rows)
+    return rows
+
+
+def _create_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the macros the SQL twins share; they read staging.orders and order_items."""
+    try:
+        con.execute(read_macros())
+    except duckdb.Error as exc:
+        msg = (
+            f"queries/_macros.sql failed: {first_line(exc)}; check that "
+            "staging.orders and staging.order_items exist on this connection"
+        )
+        raise QueryError(msg) from exc
+
+
+def _drop_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the shared macros, leaving ``con`` as it was."""
+    # After a failed statement inside a transaction DuckDB refuses every statement
+    # until ROLLBACK; the error that got us here matters more than tidying up.
+    with contextlib.suppress(duckdb.TransactionException):
+        for macro in macro_names(read_macros()):
+            con.execute(f"DROP MACRO IF EXISTS temp.{macro}")
 
 
 def _staging_input(
@@ -136,8 +169,3 @@ def _scalars(query: Query, values: Mapping[str, date]) -> dict[str, date]:
         )
         raise QueryError(msg)
     return {name: values[name] for name in query.params}
-
-
-def _first_line(exc: Exception) -> str:
-    # Engine errors carry multi-line plans and hints; our messages stay one line.
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -175,13 +175,22 @@ def to_decimal_money(amount: pl.Expr) -> pl.Expr:
     return whole.cast(pl.Decimal(38, 2)) / 100
 
 
-def money_too_large(amount: pl.Expr, table: str, column: str) -> pl.Expr:
-    """Whether the rounded amount overflows the column's NUMERIC(p, 2) in the DDL."""
+def money_limit_cents(table: str, column: str) -> float:
+    """10^p: the first whole number of cents that no longer fits the column's NUMERIC(p, 2).
+
+    A float, because the amounts it bounds are float cents and +inf must compare too;
+    the SQL staging twins get it as a parameter, so both engines share one limit.
+    """
     dtype = contracts.polars_schema(table)[column]
     if not isinstance(dtype, pl.Decimal) or dtype.scale != 2:
         msg = f"{table}.{column}: staging rounds money to cents, so the DDL must declare NUMERIC(p, 2), not {dtype}"
         raise ContractError(msg, table=table, column=column)
-    return cents(amount).abs() >= 10.0**dtype.precision
+    return 10.0**dtype.precision
+
+
+def money_too_large(amount: pl.Expr, table: str, column: str) -> pl.Expr:
+    """Whether the rounded amount overflows the column's NUMERIC(p, 2) in the DDL."""
+    return cents(amount).abs() >= money_limit_cents(table, column)
 
 
 _reason = pl.col(REJECT_REASON)

@@ -14,10 +14,10 @@ import time
 from typing import TYPE_CHECKING, Final
 
 import duckdb
-import polars as pl
 
 from engine import contracts, warehouse
-from engine.errors import ContractError, QueryError
+from engine.errors import QueryError
+from engine.failures import first_line
 from engine.staging import KEYS, ROW_ORDER, StagedCounts
 from engine.staging_rules import (
     EARLIEST_DATE,
@@ -26,6 +26,7 @@ from engine.staging_rules import (
     ORDER_STATUSES,
     REJECT_REASON,
     STAGED,
+    money_limit_cents,
 )
 from queries import staging as staging_queries
 
@@ -48,20 +49,10 @@ MONEY_LIMITS: Final = {
 """`$name` -> the staging column whose NUMERIC(p, 2) bounds that amount."""
 
 
-def _limit_cents(table: str, column: str) -> float:
-    """10^p: the first whole number of cents that no longer fits NUMERIC(p, 2)."""
-    dtype = contracts.polars_schema(table)[column]
-    if not isinstance(dtype, pl.Decimal) or dtype.scale != 2:
-        msg = f"{table}.{column}: staging rounds money to cents, so the DDL must declare NUMERIC(p, 2), not {dtype}"
-        raise ContractError(msg, table=table, column=column)
-    # A float, as in engine.staging_rules.money_too_large: +inf must compare too.
-    return 10.0**dtype.precision
-
-
 def staging_parameters() -> dict[str, object]:
     """Values for the `$name`s in queries/staging: money limits, statuses, date window."""
     values: dict[str, object] = {
-        name: _limit_cents(table, column)
+        name: money_limit_cents(table, column)
         for name, (table, column) in MONEY_LIMITS.items()
     }
     values["order_statuses"] = list(ORDER_STATUSES)
@@ -138,7 +129,7 @@ def _judge(
         con.execute(sql, params or None)
     except duckdb.Error as exc:
         hint = "check that raw.* exists on this connection (etl run --layers raw)"
-        msg = f"queries/staging/{query.entity}.sql failed: {_first_line(exc)}; {_hint(exc, hint)}"
+        msg = f"queries/staging/{query.entity}.sql failed: {first_line(exc)}; {_hint(exc, hint)}"
         raise QueryError(msg) from exc
 
 
@@ -192,7 +183,7 @@ def _run(con: duckdb.DuckDBPyConnection, label: str, sql: str) -> None:
         con.execute(sql)
     except duckdb.Error as exc:
         msg = (
-            f"{label} failed: {_first_line(exc)}; {_hint(exc, 'this is an engine bug')}"
+            f"{label} failed: {first_line(exc)}; {_hint(exc, 'this is an engine bug')}"
         )
         raise QueryError(msg) from exc
 
@@ -202,9 +193,3 @@ def _hint(exc: duckdb.Error, otherwise: str) -> str:
     if isinstance(exc, duckdb.OutOfMemoryException):
         return "DuckDB's share of the memory budget is too small here; raise --memory-limit"
     return otherwise
-
-
-def _first_line(exc: Exception) -> str:
-    # Engine errors carry multi-line hints; our messages stay one line.
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

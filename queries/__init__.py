@@ -2,6 +2,8 @@
 
 `discover()` pairs `<name>.py` with `<name>.sql` by file stem and checks each pair at
 discovery, so a missing twin or a parameter mismatch fails before any data is read.
+`_macros.sql` holds the revenue rules the SQL twins share, as `_revenue.py` does for
+the Polars ones.
 A `<name>.py` may declare `SPLIT` (one of `SPLITS`): how the Polars engine may build
 its table in pieces when the data does not fit the memory budget at once.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, Literal, get_args
@@ -25,6 +28,9 @@ if TYPE_CHECKING:
     import polars as pl
 
 QUERIES_DIR: Final[Path] = Path(__file__).parent
+MACROS_PATH: Final[Path] = QUERIES_DIR / "_macros.sql"
+
+_MACRO = re.compile(r"CREATE OR REPLACE TEMP MACRO (\w+)\(")
 
 Split = Literal["order_month", "customer"]
 """How a query's table may be built in pieces, declared as `SPLIT` in its module:
@@ -62,9 +68,23 @@ class Query:
         """The qualified prod table whose contract both variants must meet."""
         return f"prod.{self.name}"
 
-    def read_sql(self) -> str:
-        """The SQL twin's text."""
+    def read_select(self) -> str:
+        """The SQL twin's SELECT, for a connection already holding `read_macros()`."""
         return self.sql_path.read_text(encoding="utf-8")
+
+    def read_sql(self) -> str:
+        """The SQL twin after the macros it calls: runs alone where `staging.*` exists."""
+        return f"{read_macros()}\n{self.read_select()}"
+
+
+def read_macros() -> str:
+    """The CREATE TEMP MACRO statements the SQL twins use."""
+    return MACROS_PATH.read_text(encoding="utf-8")
+
+
+def macro_names(sql: str) -> list[str]:
+    """The macros that ``sql``'s CREATE TEMP MACRO statements create, in order."""
+    return _MACRO.findall(sql)
 
 
 def find_pairs(directory: Path) -> list[tuple[str, Path, Path]]:

@@ -1,49 +1,23 @@
 -- How many completed orders, items and how much revenue did each day bring?
--- Twin of daily_sales.py. Money is exact HUGEINT in 1e-6 dollars (quantity * cents *
--- (10000 - discount hundredths)), rounded half-up to cents once per group.
-WITH lines AS (
-    SELECT
-        o.order_id,
-        o.customer_id,
-        o.order_date,
-        i.quantity,
-        CAST(i.quantity AS HUGEINT)
-            * CAST(i.unit_price * 100 AS HUGEINT)
-            * (10000 - CAST(i.discount_percent * 100 AS HUGEINT)) AS amount_micros
-    FROM staging.orders AS o
-    JOIN staging.order_items AS i ON i.order_id = o.order_id
-    WHERE o.order_status = 'completed'
-),
-
-days AS (
+-- Twin of daily_sales.py; completed_lines() and the exact-money macros are in
+-- queries/_macros.sql.
+WITH days AS (
     SELECT
         order_date,
         COUNT(DISTINCT order_id) AS total_orders,
         SUM(quantity) AS total_items,
         SUM(amount_micros) AS revenue_micros,
         COUNT(DISTINCT customer_id) AS total_customers
-    FROM lines
+    FROM completed_lines()
     GROUP BY order_date
-),
-
-cents AS (
-    -- Half-up (away from zero) integer rounding; `//` truncates, so round the magnitude.
-    SELECT
-        *,
-        SIGN(revenue_micros) * ((2 * ABS(revenue_micros) + 10000) // 20000) AS revenue_cents,
-        SIGN(revenue_micros)
-            * ((2 * ABS(revenue_micros) + 10000 * CAST(total_orders AS HUGEINT))
-                // (20000 * CAST(total_orders AS HUGEINT))) AS avg_cents
-    FROM days
 )
 
 SELECT
     order_date,
     total_orders,
     CAST(total_items AS BIGINT) AS total_items,
-    -- DECIMAL / integer gives DOUBLE in DuckDB; DECIMAL * 0.01 stays exact.
-    CAST(CAST(revenue_cents AS DECIMAL(36, 0)) * 0.01 AS DECIMAL(15, 2)) AS total_revenue,
+    total_revenue(revenue_micros) AS total_revenue,
     total_customers,
-    CAST(CAST(avg_cents AS DECIMAL(36, 0)) * 0.01 AS DECIMAL(15, 2)) AS avg_order_value
-FROM cents
+    avg_order_value(revenue_micros, total_orders) AS avg_order_value
+FROM days
 ORDER BY order_date

@@ -16,6 +16,7 @@ from typing import Final
 
 import duckdb
 
+import queries
 from engine import contracts
 from engine.errors import QueryError
 from engine.staging_rules import REASONS
@@ -26,7 +27,6 @@ MACROS_PATH: Final[Path] = STAGING_DIR / "_macros.sql"
 # A reason code is written as the result of a CASE branch; their order of first
 # appearance is the order the query applies them in.
 _CODE = re.compile(r"\b(?:THEN|ELSE)\s+'([a-z_]+)'")
-_MACRO = re.compile(r"CREATE OR REPLACE TEMP MACRO (\w+)\(")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +65,7 @@ def read_macros() -> str:
 
 def macro_names() -> list[str]:
     """The macros `read_macros()` creates, so a runner can drop them afterwards."""
-    return _MACRO.findall(read_macros())
+    return queries.macro_names(read_macros())
 
 
 def _load(entity: str) -> StagingQuery:
