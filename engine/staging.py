@@ -112,10 +112,12 @@ def rules_for(entity: str) -> Judge:
 
 
 def check_rules() -> None:
-    """Every source table in sql/ has rules, and every registered judge has a table."""
+    """Every source table in sql/ has rules and reason codes for its references."""
     entities = contracts.entities()
     for entity in entities:
         rules_for(entity)
+        for ref in contracts.parent_references(entity):
+            orphan_codes(entity, ref)
     extra = sorted(set(_JUDGES) - set(entities))
     if extra:
         msg = f"engine/staging.py: rules registered for {extra[0]}, which sql/ does not declare (no raw.{extra[0]}); add its DDL or remove the rules"

@@ -518,6 +518,15 @@ def test_a_source_table_without_a_generator_part_fails_before_writing(tmp_path):
             generate_dataset(out, start=DAY1, end=DAY1, scale=0.1)
     assert str(info.value) == (
         "raw.refunds: no generator part; add engine/generate/refunds.py "
-        "with SCHEMA and build(chunk)"
+        "with SCHEMA, STREAM and build(chunk)"
     )
     assert not out.exists()
+
+
+def test_two_parts_on_one_random_stream_are_refused(monkeypatch):
+    from engine.generate import products, table_parts
+    from engine.generate.world import WORLD_STREAM
+
+    monkeypatch.setattr(products, "STREAM", WORLD_STREAM)
+    with pytest.raises(ContractError, match=r"^engine/generate/products.py: STREAM"):
+        table_parts()

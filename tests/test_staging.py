@@ -912,3 +912,18 @@ def test_keys_are_the_staging_primary_keys():
         "orders": "order_id",
         "order_items": "order_item_id",
     }
+
+
+def test_a_reference_without_its_reason_codes_fails_in_one_line(tmp_path):
+    from engine import staging
+
+    with sql_copy(tmp_path) as sql:
+        with (sql / "20_staging.sql").open("a") as ddl:
+            ddl.write(
+                "-- reference: staging.products (product_id) "
+                "REFERENCES staging.customers (customer_id)\n"
+            )
+        with pytest.raises(ContractError) as info:
+            staging.check_rules()
+    assert "\n" not in str(info.value)
+    assert str(info.value).startswith("staging.products: ")

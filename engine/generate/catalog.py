@@ -10,9 +10,11 @@ import numpy as np
 import pyarrow as pa
 
 from engine.generate.arrays import join
-from engine.generate.draws import STREAM_CATALOG, to_index
+from engine.generate.draws import to_index
 from engine.generate.names import name_variants
 
+CATALOG_STREAM: Final = 6
+"""Random stream of the catalog's draws (see engine/generate/draws.py)."""
 CATEGORIES: Final[dict[str, tuple[float, float, tuple[str, ...]]]] = {
     # category: (lowest price, highest price, nouns)
     "Electronics": (15.0, 1500.0, ("Headphones", "Speaker", "Monitor", "Keyboard", "Mouse", "Charger", "Tablet", "Camera", "Smartwatch", "Router")),
@@ -42,7 +44,7 @@ class Catalog:
 @functools.lru_cache(maxsize=4)
 def build_catalog(seed: int, n_products: int) -> Catalog:
     # Row-major (n, k) draws: product i gets the same numbers whatever the catalog size.
-    u = np.random.default_rng([seed, STREAM_CATALOG]).random((n_products, 5))
+    u = np.random.default_rng([seed, CATALOG_STREAM]).random((n_products, 5))
     names = list(CATEGORIES)
     cat = to_index(u[:, 0], len(names))
     lows = np.log([CATEGORIES[c][0] for c in names])

@@ -17,7 +17,7 @@ from engine.generate.arrays import (
     patch,
     strings,
 )
-from engine.generate.draws import STREAM_CUSTOMERS, day_draws, hits, to_index, weighted
+from engine.generate.draws import day_draws, hits, to_index, weighted
 from engine.generate.names import name_variant, noisy_names
 
 if TYPE_CHECKING:
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from engine.generate.pools import Pools
 
 
+STREAM: Final = 2
+"""Random stream of this table's draws, unique among the generator's."""
 SCHEMA: Final = pa.schema(
     [
         ("customer_id", pa.int64()),
@@ -49,7 +51,7 @@ def build(chunk: Chunk) -> TableDays:
     before = world.customers_before
     ids = np.arange(before[j0] + 1, before[j1] + 1, dtype=np.int64)
     day = np.repeat(np.arange(lo, hi + 1), np.diff(before[j0 : j1 + 1]))
-    u = day_draws(seed, STREAM_CUSTOMERS, lo, np.diff(before[j0 : j1 + 1]), 9)
+    u = day_draws(seed, STREAM, lo, np.diff(before[j0 : j1 + 1]), 9)
 
     # A "same person" row is an earlier id again: its name and country, but a new
     # id and so a new email.

@@ -1,7 +1,9 @@
 """Seeded uniform draws, one generator per (seed, purpose, day), and their use as choices.
 
 Every draw comes from a generator seeded with (seed, stream, absolute day), so a day's
-values never depend on the requested range.
+values never depend on the requested range. Each purpose has its own stream id (a table
+part's `STREAM`, `WORLD_STREAM`, `CATALOG_STREAM`), so draws for one purpose never
+shift another's.
 """
 
 from __future__ import annotations
@@ -10,16 +12,6 @@ import functools
 from typing import Final
 
 import numpy as np
-
-# One stream id per purpose, so draws for one purpose never shift another's.
-(
-    STREAM_WORLD,
-    STREAM_CUSTOMERS,
-    STREAM_PRODUCTS,
-    STREAM_ORDERS,
-    STREAM_ITEMS,
-    STREAM_CATALOG,
-) = range(1, 7)
 
 
 def day_draws(

@@ -9,7 +9,6 @@ import pyarrow as pa
 
 from engine.generate.arrays import day_bounds
 from engine.generate.draws import (
-    STREAM_ITEMS,
     day_draws,
     hits,
     to_index,
@@ -22,6 +21,8 @@ if TYPE_CHECKING:
     from engine.generate.parts import Chunk, TableDays
 
 
+STREAM: Final = 5
+"""Random stream of this table's draws, unique among the generator's."""
 SCHEMA: Final = pa.schema(
     [
         ("order_item_id", pa.int64()),
@@ -68,7 +69,7 @@ def _build(chunk: Chunk) -> tuple[TableDays, np.ndarray]:
     first_id = world.items_before[j0] + 1
     ids = np.arange(first_id, first_id + counts.sum(), dtype=np.int64)
     day = np.repeat(np.arange(lo, hi + 1), counts)
-    u = day_draws(seed, STREAM_ITEMS, lo, counts, 8)
+    u = day_draws(seed, STREAM, lo, counts, 8)
 
     product = 1 + to_index(u[:, 0], len(catalog.price_cents))
     cents = catalog.price_cents[product - 1]

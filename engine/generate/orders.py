@@ -11,7 +11,6 @@ import pyarrow as pa
 from engine.generate import order_items
 from engine.generate.arrays import dates, day_bounds
 from engine.generate.draws import (
-    STREAM_ORDERS,
     day_draws,
     hits,
     to_index,
@@ -24,6 +23,8 @@ if TYPE_CHECKING:
     from engine.generate.parts import Chunk, TableDays
 
 
+STREAM: Final = 4
+"""Random stream of this table's draws, unique among the generator's."""
 SCHEMA: Final = pa.schema(
     [
         ("order_id", pa.int64()),
@@ -48,7 +49,7 @@ def build(chunk: Chunk) -> TableDays:
     first_id = world.orders_before[j0] + 1
     ids = np.arange(first_id, first_id + counts.sum(), dtype=np.int64)
     day = np.repeat(np.arange(lo, hi + 1), counts)
-    u = day_draws(seed, STREAM_ORDERS, lo, counts, 7)
+    u = day_draws(seed, STREAM, lo, counts, 7)
 
     # A late order belongs to the day before, which must be an order day too (j >= 2).
     order_date = day.copy()

@@ -1,7 +1,8 @@
 """Generator parts: each source table's module, found by name, and the chunk they build.
 
 A source table's part is `engine/generate/<table>.py` with `SCHEMA` (the file's Arrow
-schema, the raw table without lineage) and `build(chunk)`. The tables are the ones
+schema, the raw table without lineage), `STREAM` (its own random stream id) and
+`build(chunk)`. The tables are the ones
 sql/ declares, so a table without a part fails before anything is written.
 """
 
@@ -13,6 +14,8 @@ from typing import TYPE_CHECKING, Protocol, TypeAlias
 
 from engine import contracts
 from engine.errors import ContractError
+from engine.generate.catalog import CATALOG_STREAM
+from engine.generate.world import WORLD_STREAM
 
 if TYPE_CHECKING:
     import numpy as np
@@ -46,6 +49,7 @@ class TablePart(Protocol):
     """What a generator part module provides."""
 
     SCHEMA: pa.Schema
+    STREAM: int
 
     def build(self, chunk: Chunk) -> TableDays:
         """The table's rows for the chunk's days."""
@@ -62,6 +66,17 @@ def table_parts() -> dict[str, TablePart]:
         except ModuleNotFoundError as exc:
             if exc.name != name:
                 raise
-            msg = f"raw.{table}: no generator part; add engine/generate/{table}.py with SCHEMA and build(chunk)"
+            msg = f"raw.{table}: no generator part; add engine/generate/{table}.py with SCHEMA, STREAM and build(chunk)"
             raise ContractError(msg, table=f"raw.{table}") from None
+    _check_streams(parts)
     return parts
+
+
+def _check_streams(parts: dict[str, TablePart]) -> None:
+    """Two purposes on one stream would draw the same numbers; refuse that."""
+    taken = {WORLD_STREAM: "the world", CATALOG_STREAM: "the catalog"}
+    for table, part in parts.items():
+        if part.STREAM in taken:
+            msg = f"engine/generate/{table}.py: STREAM {part.STREAM} is already the stream of {taken[part.STREAM]}; pick an unused number"
+            raise ContractError(msg, table=f"raw.{table}")
+        taken[part.STREAM] = table

@@ -7,13 +7,15 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 import pyarrow as pa
 
-from engine.generate.draws import STREAM_PRODUCTS, day_draws
+from engine.generate.draws import day_draws
 from engine.generate.names import name_variant
 
 if TYPE_CHECKING:
     from engine.generate.parts import Chunk, TableDays
 
 
+STREAM: Final = 3
+"""Random stream of this table's draws, unique among the generator's."""
 SCHEMA: Final = pa.schema(
     [
         ("product_id", pa.int64()),
@@ -36,7 +38,7 @@ def build(chunk: Chunk) -> TableDays:
         chunk.hi,
     )
     n, days = len(catalog.price_cents), hi - lo + 1
-    u = day_draws(seed, STREAM_PRODUCTS, lo, np.full(days, n), 2)
+    u = day_draws(seed, STREAM, lo, np.full(days, n), 2)
     index = np.tile(np.arange(n), days)
     variant = name_variant(u[:, 0], u[:, 1], dirt)
     table = pa.Table.from_arrays(

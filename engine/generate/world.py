@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Final
 
 import numpy as np
 
-from engine.generate.draws import STREAM_WORLD, to_index
+from engine.generate.draws import to_index
 
 if TYPE_CHECKING:
     from engine.generate.pools import Pools
 
 
+WORLD_STREAM: Final = 1
+"""Random stream of the per-day counts and person draws."""
 WORLD_ORIGIN: Final = dt.date(2025, 1, 1)
 """Day one of the generated world unless the requested start is earlier."""
 ORPHAN_ID_BASE: Final = 1_000_000_000
@@ -73,7 +75,7 @@ def build_world(seed: int, scale: float, origin: int, last: int, pools: Pools) -
     # would cost a dozen small numpy calls for each of 365 days.
     draws: list[np.ndarray] = []
     for j in range(n_days):
-        rng = np.random.default_rng([seed, STREAM_WORLD, origin + j])
+        rng = np.random.default_rng([seed, WORLD_STREAM, origin + j])
         n_customers[j] = rng.integers(c_lo, c_hi + 1)
         # Drawn on day one too (then dropped) so every day's stream has one layout.
         orders = rng.integers(o_lo, o_hi + 1)
