@@ -30,13 +30,8 @@ SCHEMA: Final = pa.schema(
 
 def build(chunk: Chunk) -> TableDays:
     """The whole catalog on every day of the chunk; only the name noise varies."""
-    catalog, dirt, seed, lo, hi = (
-        chunk.catalog,
-        chunk.dirt,
-        chunk.seed,
-        chunk.lo,
-        chunk.hi,
-    )
+    catalog, dirt, seed = chunk.catalog, chunk.dirt, chunk.seed
+    lo, hi = chunk.lo, chunk.hi
     n, days = len(catalog.price_cents), hi - lo + 1
     u = day_draws(seed, STREAM, lo, np.full(days, n), 2)
     index = np.tile(np.arange(n), days)
