@@ -209,7 +209,7 @@ def ensure_dataset(
         root = cache / f"given-s{scale:g}-seed-{seed}-days-{days}-at-{where}"
         root.mkdir(parents=True, exist_ok=True)
         return Dataset(root, scale, seed, days, source, memory_limit)
-    generator = source_hash("engine/generate.py")
+    generator = source_hash("engine/generate/*.py")
     root = cache / f"scale-{scale:g}-seed-{seed}-days-{days}-gen-{generator}"
     dataset = Dataset(root, scale, seed, days, memory_limit=memory_limit)
     if not (root / "manifest.json").exists():

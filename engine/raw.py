@@ -2,7 +2,8 @@
 
 An ingest ledger (meta.ingested_files) holds each file's content hash, so a re-run
 ingests only new or changed files, a changed file replaces exactly its own rows, and
-no file is ever ingested twice.
+no file is ever ingested twice. ``plan_ingest`` decides what changed (pure, from the
+files, their hashes and the ledger); ``ingest_raw`` then carries the plan out.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from engine.progress import NullProgress
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Mapping, Sequence
     from pathlib import Path
 
     from engine.progress import Progress
@@ -44,6 +46,69 @@ class RawResult:
     seconds: float
 
 
+@dataclass(frozen=True, slots=True)
+class TablePlan:
+    """What one raw table's ingest will do, decided before any write."""
+
+    table: str
+    on_disk: int
+    """Files of the table found under the data directory."""
+    todo: tuple[sources.SourceFile, ...]
+    """Files to ingest: new and changed ones (every file on a full refresh)."""
+    replace: tuple[str, ...]
+    """Ledger paths whose rows and entries go first because the file changed."""
+    missing: int
+    """Files in the ledger that are no longer on disk; their rows are kept."""
+    full_refresh: bool
+    """Empty the table and its ledger entries first."""
+
+    @property
+    def new(self) -> int:
+        """Files ingested for the first time (every file on a full refresh)."""
+        return len(self.todo) - len(self.replace)
+
+
+def plan_ingest(
+    found: Mapping[str, Sequence[sources.SourceFile]],
+    hashes: Mapping[str, str],
+    ledger: Mapping[tuple[str, str], str],
+    *,
+    full_refresh: bool = False,
+) -> dict[str, TablePlan]:
+    """Decide per table which files are new, changed, unchanged or gone.
+
+    Parameters
+    ----------
+    found
+        Each table's files on disk (``sources.scan_partitions``).
+    hashes
+        Content hash of every found file, by relative path.
+    ledger
+        (table, relative path) -> content hash of what was ingested before.
+    """
+    plans = {}
+    for table, files in found.items():
+        known = {path for (name, path) in ledger if name == table}
+        todo = tuple(
+            file
+            for file in files
+            if full_refresh
+            or ledger.get((table, file.relative)) != hashes[file.relative]
+        )
+        on_disk = {file.relative for file in files}
+        plans[table] = TablePlan(
+            table=table,
+            on_disk=len(files),
+            todo=todo,
+            replace=()
+            if full_refresh
+            else tuple(file.relative for file in todo if file.relative in known),
+            missing=0 if full_refresh else len(known - on_disk),
+            full_refresh=full_refresh,
+        )
+    return plans
+
+
 def ingest_raw(
     con: duckdb.DuckDBPyConnection,
     data_dir: Path,
@@ -60,73 +125,95 @@ def ingest_raw(
     progress.start("raw: fingerprint files", total=len(every_file))
     hashes = sources.hash_files(every_file)
     progress.done(f"{len(every_file):,} files")
-    ledger = {
-        (table, path): digest
-        for table, path, digest in con.execute(
-            "SELECT table_name, source_file, content_hash FROM meta.ingested_files"
-        ).fetchall()
-    }
-    todo = {
-        table: [
-            file
-            for file in files
-            if full_refresh
-            or ledger.get((table, file.relative)) != hashes[file.relative]
-        ]
-        for table, files in found.items()
-    }
-    footer_rows = sources.check_files(file for files in todo.values() for file in files)
-
+    plans = plan_ingest(found, hashes, _ledger(con), full_refresh=full_refresh)
+    footer_rows = sources.check_files(
+        file for plan in plans.values() for file in plan.todo
+    )
     results = {}
-    for table, files in found.items():
-        progress.start(f"raw.{table}", total=len(todo[table]))
+    for table, plan in plans.items():
+        progress.start(f"raw.{table}", total=len(plan.todo))
         started = time.perf_counter()
-        on_disk = {file.relative for file in files}
-        known = {path for (name, path) in ledger if name == table}
-        changed = [file for file in todo[table] if file.relative in known]
-        if full_refresh:
-            con.execute(f"DELETE FROM raw.{table}")
-            con.execute(
-                "DELETE FROM meta.ingested_files WHERE table_name = $t", {"t": table}
-            )
-        elif changed:
-            _forget(con, table, [file.relative for file in changed])
-        rows = _append(
+        rows = _apply(
             con,
             data_dir,
-            table,
-            todo[table],
+            plan,
             hashes,
             footer_rows,
             run_id=run_id,
             ingested_at=ingested_at,
         )
-        progress.advance(len(todo[table]))
-        total = warehouse.count_rows(con, f"raw.{table}")
+        progress.advance(len(plan.todo))
         result = RawResult(
             table=table,
-            files_new=len(todo[table]) - (0 if full_refresh else len(changed)),
-            files_changed=0 if full_refresh else len(changed),
-            files_unchanged=len(files) - len(todo[table]),
-            files_missing=0 if full_refresh else len(known - on_disk),
+            files_new=plan.new,
+            files_changed=len(plan.replace),
+            files_unchanged=plan.on_disk - len(plan.todo),
+            files_missing=plan.missing,
             rows_ingested=rows,
-            rows_total=total,
+            rows_total=warehouse.count_rows(con, f"raw.{table}"),
             seconds=time.perf_counter() - started,
         )
-        if result.files_missing:
-            logger.warning(
-                "raw.%s: %d ingested file(s) are no longer in %s; their rows are kept "
-                "(use --full-refresh to drop them)",
-                table,
-                result.files_missing,
-                data_dir,
-            )
-        logger.info(
-            "loaded %s rows -> raw.%s in %.2f s", f"{rows:,}", table, result.seconds
-        )
-        progress.done(f"{rows:,} rows from {len(todo[table]):,} new or changed files")
+        _log(result, data_dir)
+        progress.done(f"{rows:,} rows from {len(plan.todo):,} new or changed files")
         results[table] = result
     return results
+
+
+def _ledger(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+    """(table, relative path) -> content hash of every file ingested before."""
+    return {
+        (table, path): digest
+        for table, path, digest in con.execute(
+            "SELECT table_name, source_file, content_hash FROM meta.ingested_files"
+        ).fetchall()
+    }
+
+
+def _apply(
+    con: duckdb.DuckDBPyConnection,
+    data_dir: Path,
+    plan: TablePlan,
+    hashes: dict[str, str],
+    footer_rows: dict[str, int],
+    *,
+    run_id: str,
+    ingested_at: dt.datetime,
+) -> int:
+    """Carry out one table's plan: drop what it replaces, append its files."""
+    if plan.full_refresh:
+        con.execute(f"DELETE FROM raw.{plan.table}")
+        con.execute(
+            "DELETE FROM meta.ingested_files WHERE table_name = $t", {"t": plan.table}
+        )
+    elif plan.replace:
+        _forget(con, plan.table, list(plan.replace))
+    return _append(
+        con,
+        data_dir,
+        plan.table,
+        list(plan.todo),
+        hashes,
+        footer_rows,
+        run_id=run_id,
+        ingested_at=ingested_at,
+    )
+
+
+def _log(result: RawResult, data_dir: Path) -> None:
+    if result.files_missing:
+        logger.warning(
+            "raw.%s: %d ingested file(s) are no longer in %s; their rows are kept "
+            "(use --full-refresh to drop them)",
+            result.table,
+            result.files_missing,
+            data_dir,
+        )
+    logger.info(
+        "loaded %s rows -> raw.%s in %.2f s",
+        f"{result.rows_ingested:,}",
+        result.table,
+        result.seconds,
+    )
 
 
 def _forget(con: duckdb.DuckDBPyConnection, table: str, paths: list[str]) -> None:

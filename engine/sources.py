@@ -41,9 +41,13 @@ class SourceFile:
 
 
 def scan_partitions(
-    data_dir: Path, tables: Sequence[str] = contracts.ENTITIES
+    data_dir: Path, tables: Sequence[str] | None = None
 ) -> dict[str, list[SourceFile]]:
-    """List every table's partition files, sorted by (partition date, path)."""
+    """List every table's partition files, sorted by (partition date, path).
+
+    ``tables`` defaults to every source table sql/ declares.
+    """
+    tables = contracts.entities() if tables is None else tables
     if not data_dir.is_dir():
         msg = (
             f"{data_dir}: data directory not found; create it with "

@@ -7,22 +7,26 @@ row order (_partition_date, _source_file, _source_row), with its raw columns unt
 - ``reject_reason``: the code of the first rule the row fails (``REASONS``), else null;
 - ``staged``: a struct of the cleaned values under the staging.<entity> column names.
 
-``split_verdicts`` turns a verdict frame into a ``StagingResult``, and
-``build_staging`` runs all four entities on whole frames in memory; the engine runs the
-same functions piece by piece (engine/polars_build.py). The rules are in
-docs/staging-rules.md.
+Each source table's rules are registered by name with ``@entity_rules("<entity>")``:
+a judge of the entity's own rows. Its reference checks follow from the references
+sql/ declares (``check_references``), and ``rules_for`` fails early, in one line, for
+a source table without rules. ``split_verdicts`` turns a verdict frame into a
+``StagingResult``, and ``build_staging`` runs every entity on whole frames in memory;
+the engine runs the same functions piece by piece (engine/polars_build.py). The rules
+are in docs/staging-rules.md.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, TypeAlias
 
 import polars as pl
 
 from engine import contracts
 from engine.errors import ContractError
+from engine.staging_rows import ROW_ORDER, exact_copies, ordered_rows
 from engine.staging_rules import (
     ALIVE,
     IS_DUPLICATE,
@@ -30,16 +34,15 @@ from engine.staging_rules import (
     REASONS,
     REJECT_REASON,
     STAGED,
-    at_rows,
     date_out_of_range,
     is_missing,
     is_valid_email,
     judge_rows,
     money_too_large,
     normalize_email,
+    orphan_codes,
     reject_orphans,
     reject_repeats,
-    repeated_values,
     squish,
     staged,
     staged_field,
@@ -49,10 +52,9 @@ from engine.staging_rules import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 __all__ = [
-    "KEYS",
     "REASONS",
     "ROW_ORDER",
     "StagedCounts",
@@ -60,26 +62,66 @@ __all__ = [
     "build_staging",
     "check_customers",
     "check_orders_and_products",
+    "check_references",
+    "check_rules",
     "clean_customers",
     "clean_order_items",
     "clean_orders",
     "clean_products",
+    "entity_rules",
     "judge_customers",
     "judge_order_items",
     "judge_orders",
+    "rules_for",
     "split_verdicts",
 ]
 
 logger = logging.getLogger(__name__)
 
-ROW_ORDER: Final = ("_partition_date", "_source_file", "_source_row")
-"""Delivery order: 'earliest' and 'latest' in the rules always mean this order."""
-KEYS: Final = {
-    "customers": "customer_id",
-    "products": "product_id",
-    "orders": "order_id",
-    "order_items": "order_item_id",
-}
+
+def __getattr__(name: str) -> dict[str, str]:
+    # KEYS is derived from the staging primary keys in sql/, read on first use.
+    if name == "KEYS":
+        return {entity: contracts.entity_key(entity) for entity in contracts.entities()}
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+Judge: TypeAlias = "Callable[[pl.LazyFrame], pl.LazyFrame]"
+"""Raw rows of one entity in, their verdicts (every rule but the references) out."""
+_JUDGES: dict[str, Judge] = {}
+
+
+def entity_rules(entity: str) -> Callable[[Judge], Judge]:
+    """Register the decorated function as the judge of ``entity``'s own rows."""
+
+    def register(judge: Judge) -> Judge:
+        _JUDGES[entity] = judge
+        return judge
+
+    return register
+
+
+def rules_for(entity: str) -> Judge:
+    """The judge registered for a source table; one actionable line if there is none."""
+    try:
+        return _JUDGES[entity]
+    except KeyError:
+        msg = f"staging.{entity}: no Polars staging rules; write a judge in engine/staging.py decorated with @entity_rules({entity!r})"
+        raise ContractError(msg, table=f"staging.{entity}") from None
+
+
+def check_rules() -> None:
+    """Every source table in sql/ has rules and reason codes for its references."""
+    entities = contracts.entities()
+    for entity in entities:
+        rules_for(entity)
+        for ref in contracts.parent_references(entity):
+            orphan_codes(entity, ref)
+    extra = sorted(set(_JUDGES) - set(entities))
+    if extra:
+        msg = f"engine/staging.py: rules registered for {extra[0]}, which sql/ does not declare (no raw.{extra[0]}); add its DDL or remove the rules"
+        raise ContractError(msg, table=f"raw.{extra[0]}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,79 +149,9 @@ class StagingResult:
         return StagedCounts(self.clean.height, self.rejects.height, self.duplicates)
 
 
-def _source_columns(entity: str) -> list[str]:
-    """The delivered columns of raw.<entity>, i.e. everything but lineage."""
-    schema = contracts.polars_schema(f"raw.{entity}")
-    return [name for name in schema if name not in contracts.LINEAGE_COLUMNS]
-
-
-def _ordered(raw: pl.LazyFrame, entity: str) -> pl.DataFrame:
-    """Raw rows conformed to their contract, in row order.
-
-    The raw layer stores rows in lineage order, so usually a check is all it
-    takes. Otherwise they are sorted on one integer key (lineage identifies a
-    row): the rank of the row's (partition, file) pair, then its row in the file,
-    about 3x faster than sorting on the lineage columns themselves.
-    """
-    frame = contracts.conform(raw, f"raw.{entity}").collect()
-    if _in_row_order(frame):
-        return frame
-    files = (
-        frame.lazy()
-        .select(*_FILE_ORDER)
-        .unique()
-        .sort(_FILE_ORDER)
-        .with_row_index("_file_rank")
-    )
-    row_key = pl.col("_file_rank").cast(pl.Int64) * 2**32 + pl.col("_source_row")
-    return (
-        frame.lazy()
-        .join(files, on=list(_FILE_ORDER), how="left", maintain_order="left")
-        .sort(row_key)
-        .drop("_file_rank")
-        .collect()
-    )
-
-
-_FILE_ORDER: Final = ("_partition_date", "_source_file")
-
-
-def _in_row_order(frame: pl.DataFrame) -> bool:
-    """Whether every row comes strictly after the one before it in ROW_ORDER."""
-    date, file, row = (pl.col(name) for name in ROW_ORDER)
-
-    def later(col: pl.Expr) -> pl.Expr:
-        return col > col.shift()
-
-    def same(col: pl.Expr) -> pl.Expr:
-        return col == col.shift()
-
-    after = later(date) | same(date) & (later(file) | same(file) & later(row))
-    return bool(frame.select(after.fill_null(False).slice(1).all()).item())
-
-
-def _exact_copies(frame: pl.DataFrame, entity: str, *within: pl.Expr) -> pl.Expr:
-    """A row with a key, equal in every source column to an earlier row (nulls equal).
-
-    ``within`` expressions must be equal too, so copies are only found inside their
-    groups (a struct field rather than ``.over``, which misbehaved here in Polars 2.1).
-    Only rows whose key occurs more than once can be copies, so the row-wise
-    comparison runs on those few: 3x faster than over the whole table. The result
-    is an expression over ``frame``'s rows, in its order.
-    """
-    key = KEYS[entity]
-    fields = [*_source_columns(entity), *(f"_within_{i}" for i in range(len(within)))]
-    rows = frame.with_row_index("_row").with_columns(
-        e.alias(f"_within_{i}") for i, e in enumerate(within)
-    )
-    candidates = rows.filter(pl.col(key).is_in(repeated_values(frame[key]).implode()))
-    copies = candidates.filter(~pl.struct(fields).is_first_distinct())
-    return at_rows(copies.get_column("_row"))
-
-
 def judge_customers(raw: pl.LazyFrame) -> pl.LazyFrame:
     """Customer verdicts from every rule except one customer per email."""
-    ordered = _ordered(raw, "customers")
+    ordered = ordered_rows(raw, "customers")
     frame = ordered.lazy().with_columns(
         staged(
             customer_id=pl.col("customer_id"),
@@ -194,7 +166,7 @@ def judge_customers(raw: pl.LazyFrame) -> pl.LazyFrame:
     verdicts = judge_rows(
         frame,
         "customers",
-        _exact_copies(ordered, "customers"),
+        exact_copies(ordered, "customers"),
         {
             "null_customer_id": pl.col("customer_id").is_null(),
             "null_customer_name": staged_field("customer_name").is_null(),
@@ -209,15 +181,17 @@ def judge_customers(raw: pl.LazyFrame) -> pl.LazyFrame:
     ).lazy()
 
 
+@entity_rules("customers")
 def clean_customers(raw: pl.LazyFrame) -> pl.LazyFrame:
     """Verdicts for raw customers: the earliest valid row per id, one customer per email."""
     verdicts = judge_customers(raw).collect()
     return reject_repeats(verdicts, staged_field("email"), "duplicate_email").lazy()
 
 
+@entity_rules("products")
 def clean_products(raw: pl.LazyFrame) -> pl.LazyFrame:
     """Verdicts for raw products: each id's row in its latest snapshot wins."""
-    ordered = _ordered(raw, "products")
+    ordered = ordered_rows(raw, "products")
     frame = ordered.lazy().with_columns(
         staged(
             product_id=pl.col("product_id"),
@@ -235,7 +209,7 @@ def clean_products(raw: pl.LazyFrame) -> pl.LazyFrame:
     )
     # Copies are looked for among the latest rows only: the latest snapshot is
     # usually identical to older ones, and must not count as a copy of them.
-    copy = _exact_copies(ordered, "products", superseded)
+    copy = exact_copies(ordered, "products", superseded)
     price, cost = pl.col("price"), pl.col("cost")
     verdicts = judge_rows(
         frame,
@@ -258,9 +232,10 @@ def clean_products(raw: pl.LazyFrame) -> pl.LazyFrame:
     ).lazy()
 
 
+@entity_rules("orders")
 def judge_orders(raw: pl.LazyFrame) -> pl.LazyFrame:
     """Order verdicts from every rule except the customer reference."""
-    ordered = _ordered(raw, "orders")
+    ordered = ordered_rows(raw, "orders")
     frame = ordered.lazy().with_columns(
         staged(
             order_id=pl.col("order_id"),
@@ -274,7 +249,7 @@ def judge_orders(raw: pl.LazyFrame) -> pl.LazyFrame:
     verdicts = judge_rows(
         frame,
         "orders",
-        _exact_copies(ordered, "orders"),
+        exact_copies(ordered, "orders"),
         {
             "null_order_id": pl.col("order_id").is_null(),
             "null_customer_id": pl.col("customer_id").is_null(),
@@ -294,16 +269,43 @@ def judge_orders(raw: pl.LazyFrame) -> pl.LazyFrame:
     ).lazy()
 
 
+Parents: TypeAlias = "Mapping[str, tuple[pl.DataFrame, pl.DataFrame]]"
+"""Parent entity -> (its kept keys, its raw keys); only the key column is read."""
+
+
+def check_references(
+    verdicts: pl.LazyFrame, entity: str, parents: Parents
+) -> pl.LazyFrame:
+    """Reject surviving rows whose references (declared in sql/) miss a staged parent.
+
+    References are checked in the order of their codes in ``REASONS``, so a row
+    with two missing parents gets the higher-priority reason.
+    """
+    refs = contracts.parent_references(entity)
+    priority = list(REASONS[entity])
+    for ref in sorted(refs, key=lambda r: priority.index(orphan_codes(entity, r)[0])):
+        if ref.parent not in parents:
+            msg = f"staging.{entity}: checking {ref.column} needs the kept and raw keys of staging.{ref.parent}; pass them in parents"
+            raise ContractError(msg, table=f"staging.{entity}", column=ref.column)
+        kept, known = (
+            frame.select(pl.col(ref.parent_column).alias(ref.column))
+            for frame in parents[ref.parent]
+        )
+        verdicts = reject_orphans(
+            verdicts,
+            ref.column,
+            kept=kept,
+            known=known,
+            codes=orphan_codes(entity, ref),
+        )
+    return verdicts
+
+
 def check_customers(
     orders: pl.LazyFrame, customers: pl.DataFrame, raw_customers: pl.DataFrame
 ) -> pl.LazyFrame:
-    return reject_orphans(
-        orders,
-        "customer_id",
-        kept=customers,
-        known=raw_customers,
-        codes=("customer_unknown", "customer_rejected"),
-    )
+    """The orders' reference checks (the piecewise engine's entry point)."""
+    return check_references(orders, "orders", {"customers": (customers, raw_customers)})
 
 
 def clean_orders(
@@ -322,11 +324,12 @@ def clean_orders(
     return check_customers(judge_orders(raw), customers, raw_customers)
 
 
+@entity_rules("order_items")
 def judge_order_items(raw: pl.LazyFrame) -> pl.LazyFrame:
     """Order-item verdicts from every rule except the order and product references."""
     # No discount recorded means none was given; the classic pipeline rejected these.
     discount = pl.col("discount_percent").fill_null(0)
-    ordered = _ordered(raw, "order_items")
+    ordered = ordered_rows(raw, "order_items")
     frame = ordered.lazy().with_columns(
         staged(
             order_item_id=pl.col("order_item_id"),
@@ -342,7 +345,7 @@ def judge_order_items(raw: pl.LazyFrame) -> pl.LazyFrame:
     verdicts = judge_rows(
         frame,
         "order_items",
-        _exact_copies(ordered, "order_items"),
+        exact_copies(ordered, "order_items"),
         {
             "null_order_item_id": pl.col("order_item_id").is_null(),
             "null_order_id": pl.col("order_id").is_null(),
@@ -369,20 +372,9 @@ def check_orders_and_products(
     products: pl.DataFrame,
     raw_products: pl.DataFrame,
 ) -> pl.LazyFrame:
-    items = reject_orphans(
-        items,
-        "order_id",
-        kept=orders,
-        known=raw_orders,
-        codes=("order_unknown", "order_rejected"),
-    )
-    return reject_orphans(
-        items,
-        "product_id",
-        kept=products,
-        known=raw_products,
-        codes=("product_unknown", "product_rejected"),
-    )
+    """The order items' reference checks (the piecewise engine's entry point)."""
+    parents = {"orders": (orders, raw_orders), "products": (products, raw_products)}
+    return check_references(items, "order_items", parents)
 
 
 def clean_order_items(
@@ -413,7 +405,9 @@ def _split_plans(verdicts: pl.LazyFrame, entity: str) -> list[pl.LazyFrame]:
     clean = verdicts.filter(ALIVE).select(pl.col(STAGED).struct.unnest())
     rejects = verdicts.filter(pl.col(REJECT_REASON).is_not_null())
     return [
-        contracts.conform(clean, f"staging.{entity}").sort(KEYS[entity]),
+        contracts.conform(clean, f"staging.{entity}").sort(
+            contracts.entity_key(entity)
+        ),
         # Verdicts are already in row order; a stable sort keeps that for any ties.
         contracts.conform(rejects, f"staging.{entity}_rejects").sort(
             ROW_ORDER, maintain_order=True
@@ -438,40 +432,29 @@ def split_verdicts(verdicts: pl.LazyFrame, entity: str) -> StagingResult:
 
 def _kept(verdicts: pl.DataFrame, entity: str) -> pl.DataFrame:
     """The keys of a collected verdict frame that reached staging."""
-    return verdicts.lazy().filter(ALIVE).select(KEYS[entity]).collect()
+    return verdicts.lazy().filter(ALIVE).select(contracts.entity_key(entity)).collect()
 
 
 def build_staging(raw: Mapping[str, pl.LazyFrame]) -> dict[str, StagingResult]:
-    """Clean customers, products, orders and order_items from their raw frames."""
-    missing = [entity for entity in contracts.ENTITIES if entity not in raw]
+    """Clean every source table from its raw frame, parents before children."""
+    entities = contracts.entities()
+    missing = [entity for entity in entities if entity not in raw]
     if missing:
         msg = f"staging needs raw frames for {', '.join(missing)}; pass every entity's raw frame"
         raise ContractError(msg, table=f"raw.{missing[0]}")
+    check_rules()
     # Each entity's rules collect eagerly (row order, copies, repeats); only the
     # reference checks wait for their parents, as hash look-ups against their
     # collected verdicts.
-    customers, products, orders, items = pl.collect_all(
-        [
-            clean_customers(raw["customers"]),
-            clean_products(raw["products"]),
-            judge_orders(raw["orders"]),
-            judge_order_items(raw["order_items"]),
-        ]
-    )
-    # A verdict frame holds every raw row, so it doubles as the parent's raw keys.
-    orders = check_customers(
-        orders.lazy(), _kept(customers, "customers"), customers
-    ).collect()
-    items = check_orders_and_products(
-        items.lazy(),
-        _kept(orders, "orders"),
-        orders,
-        _kept(products, "products"),
-        products,
-    ).collect()
-    verdicts = dict(
-        zip(contracts.ENTITIES, (customers, products, orders, items), strict=True)
-    )
+    own = pl.collect_all(rules_for(entity)(raw[entity]) for entity in entities)
+    verdicts: dict[str, pl.DataFrame] = {}
+    for entity, frame in zip(entities, own, strict=True):
+        # A verdict frame holds every raw row, so it doubles as the parent's raw keys.
+        parents = {
+            ref.parent: (_kept(verdicts[ref.parent], ref.parent), verdicts[ref.parent])
+            for ref in contracts.parent_references(entity)
+        }
+        verdicts[entity] = check_references(frame.lazy(), entity, parents).collect()
     frames = pl.collect_all(
         plan
         for entity, frame in verdicts.items()

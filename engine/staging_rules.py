@@ -287,6 +287,21 @@ def at_rows(rows: pl.Series) -> pl.Expr:
     return pl.int_range(pl.len(), dtype=pl.UInt32).is_in(rows.implode())
 
 
+def orphan_codes(entity: str, ref: contracts.Reference) -> tuple[str, str]:
+    """The (unknown, rejected) reason codes of a reference from sql/.
+
+    A reference column ``<name>_id`` rejects with ``<name>_unknown`` and
+    ``<name>_rejected``, which ``REASONS[entity]`` must list.
+    """
+    name = ref.column.removesuffix("_id")
+    codes = (f"{name}_unknown", f"{name}_rejected")
+    missing = [code for code in codes if code not in REASONS.get(entity, {})]
+    if missing:
+        msg = f"staging.{entity}: the reference {ref.column} -> staging.{ref.parent} needs reason code(s) {', '.join(missing)} in REASONS; add them with a description"
+        raise ContractError(msg, table=f"staging.{entity}_rejects", column=ref.column)
+    return codes
+
+
 def reject_orphans(
     frame: pl.LazyFrame,
     column: str,

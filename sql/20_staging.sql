@@ -43,6 +43,13 @@ CREATE TABLE IF NOT EXISTS staging.order_items (
     _partition_date DATE NOT NULL  -- Date of the partition the row kept came from.
 );
 
+-- References between source tables, read by engine/contracts.py and not enforced:
+-- staging already rejects orphans (customer_unknown, ...), and a FOREIGN KEY would
+-- slow every load and delete. They order the entities, parents before children.
+-- reference: staging.orders (customer_id) REFERENCES staging.customers (customer_id)
+-- reference: staging.order_items (order_id) REFERENCES staging.orders (order_id)
+-- reference: staging.order_items (product_id) REFERENCES staging.products (product_id)
+
 -- Rejects keep the raw values untouched, so a row can be traced back and fixed.
 CREATE TABLE IF NOT EXISTS staging.customers_rejects (
     customer_id BIGINT,  -- Customer id as delivered.

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from engine import contracts
-from engine.errors import ConfigError, SourceError
+from engine.errors import ConfigError, ContractError, SourceError
 from engine.generate import (
     DISCOUNTS,
     SCHEMAS,
@@ -143,10 +143,11 @@ def test_sub_range_writes_the_same_partitions(tmp_path):
 def test_the_world_held_for_a_run_is_a_few_bytes_per_customer_and_order():
     # Every day since the origin is held for the whole run (scale 300 is 33 M
     # orders and 3.3 M customers), so it must stay far below the 1 GB budget.
-    from engine.generate import _build_world, _pools
+    from engine.generate.pools import people_pools
+    from engine.generate.world import build_world
 
     origin = DAY1.toordinal()
-    world = _build_world(5, 10, origin, origin + 59, _pools(5))
+    world = build_world(5, 10, origin, origin + 59, people_pools(5))
     customers, orders = world.customers_before[-1], world.orders_before[-1]
     per_day = world.customers_before, world.orders_before, world.items_before
     held = world.items_per_order.nbytes + world.people.nbytes
@@ -499,3 +500,33 @@ def test_progress_counts_every_day(tmp_path):
     assert sum(c[1] for c in progress.calls if c[0] == "advance") == 12
     assert progress.calls[-1][0] == "done"
     assert progress.calls[-1][1].startswith("12 days, 48 files")
+
+
+def test_tables_are_the_source_tables_of_sql_each_with_its_part():
+    assert TABLES == contracts.ENTITIES
+    assert list(SCHEMAS) == list(contracts.ENTITIES)
+
+
+def test_a_source_table_without_a_generator_part_fails_before_writing(tmp_path):
+    from tests.ddl_copy import REFUNDS_DDL, sql_copy
+
+    out = tmp_path / "out"
+    with sql_copy(tmp_path) as sql:
+        with (sql / "20_staging.sql").open("a") as ddl:
+            ddl.write(REFUNDS_DDL)
+        with pytest.raises(ContractError) as info:
+            generate_dataset(out, start=DAY1, end=DAY1, scale=0.1)
+    assert str(info.value) == (
+        "raw.refunds: no generator part; add engine/generate/refunds.py "
+        "with SCHEMA, STREAM and build(chunk)"
+    )
+    assert not out.exists()
+
+
+def test_two_parts_on_one_random_stream_are_refused(monkeypatch):
+    from engine.generate import products, table_parts
+    from engine.generate.world import WORLD_STREAM
+
+    monkeypatch.setattr(products, "STREAM", WORLD_STREAM)
+    with pytest.raises(ContractError, match=r"^engine/generate/products.py: STREAM"):
+        table_parts()

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
 from engine import raw, warehouse
 from engine.errors import ContractError, SourceError
+from engine.sources import SourceFile
 from tests.parquet_files import sample_rows, write_day, write_partition
 
 T0 = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
@@ -194,3 +196,55 @@ def test_retyped_column_leaves_warehouse_as_it_was(con, small_dir):
     ):
         ingest(con, small_dir, run_id="r2")
     assert _snapshot(con) == before
+
+
+# --- the plan: which files are new, changed, unchanged or gone (no I/O) -----------
+
+
+def source_file(table, day):
+    relative = f"{table}/{day}/data.parquet"
+    return SourceFile(
+        table, Path("/data") / relative, relative, dt.date.fromisoformat(day), 10
+    )
+
+
+def test_plan_sorts_files_into_new_changed_unchanged_and_missing():
+    same, edited, fresh = (
+        source_file("orders", d) for d in ("2025-01-01", "2025-01-02", "2025-01-03")
+    )
+    hashes = {same.relative: "a", edited.relative: "b2", fresh.relative: "c"}
+    ledger = {
+        ("orders", same.relative): "a",
+        ("orders", edited.relative): "b1",
+        ("orders", "orders/2024-12-31/data.parquet"): "z",
+        ("customers", fresh.relative): "c",  # another table's ledger is not ours
+    }
+    plan = raw.plan_ingest(
+        {"orders": [same, edited, fresh]}, hashes, ledger, full_refresh=False
+    )["orders"]
+    assert plan.todo == (edited, fresh)
+    assert plan.replace == (edited.relative,)
+    assert (plan.new, plan.on_disk, plan.missing) == (1, 3, 1)
+    assert not plan.full_refresh
+
+
+def test_full_refresh_plans_every_file_as_new():
+    files = [source_file("orders", d) for d in ("2025-01-01", "2025-01-02")]
+    hashes = {file.relative: "a" for file in files}
+    ledger = {("orders", file.relative): "a" for file in files}
+    ledger["orders", "orders/2024-12-31/data.parquet"] = "z"
+    plan = raw.plan_ingest({"orders": files}, hashes, ledger, full_refresh=True)[
+        "orders"
+    ]
+    assert plan.todo == tuple(files)
+    assert (plan.replace, plan.new, plan.missing) == ((), 2, 0)
+    assert plan.full_refresh
+
+
+def test_nothing_to_do_when_the_ledger_matches():
+    files = [source_file("products", "2025-01-01")]
+    hashes = {files[0].relative: "a"}
+    plan = raw.plan_ingest(
+        {"products": files}, hashes, {("products", files[0].relative): "a"}
+    )["products"]
+    assert (plan.todo, plan.replace, plan.new, plan.missing) == ((), (), 0, 0)

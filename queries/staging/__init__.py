@@ -46,16 +46,17 @@ class StagingQuery:
 
 
 def discover() -> list[StagingQuery]:
-    """One query per entity, parents before children, each checked."""
+    """One query per source table of sql/, parents before children, each checked."""
+    entities = contracts.entities()
     found = {p.stem for p in STAGING_DIR.glob("*.sql") if not p.stem.startswith("_")}
-    extra = sorted(found - set(contracts.ENTITIES))
+    extra = sorted(found - set(entities))
     if extra:
         msg = (
             f"queries/staging/{extra[0]}.sql: not a staging entity; name the file "
-            f"after one of {', '.join(contracts.ENTITIES)} or prefix it with '_'"
+            f"after one of {', '.join(entities)} or prefix it with '_'"
         )
         raise QueryError(msg)
-    return [_load(entity) for entity in contracts.ENTITIES]
+    return [_load(entity) for entity in entities]
 
 
 def read_macros() -> str:
