@@ -62,34 +62,18 @@ def build_staging_tables(
     """
     from engine import staging
 
+    staging.check_rules()
+
     def count(entity: str) -> int:
         if pieces is not None:
             return pieces
         size = warehouse.count_rows(con, f"raw.{entity}") * row_bytes(f"raw.{entity}")
         return piece_count(size, memory_limit=memory_limit, copies=STAGING_COPIES)
 
-    def orders(raw: pl.LazyFrame) -> pl.LazyFrame:
-        verdicts = staging.judge_orders(raw).collect()
-        kept, known = _parent_keys(con, "customers", verdicts, "customer_id")
-        return staging.check_customers(verdicts.lazy(), kept, known)
-
-    def items(raw: pl.LazyFrame) -> pl.LazyFrame:
-        verdicts = staging.judge_order_items(raw).collect()
-        orders, raw_orders = _parent_keys(con, "orders", verdicts, "order_id")
-        products, raw_products = _parent_keys(con, "products", verdicts, "product_id")
-        return staging.check_orders_and_products(
-            verdicts.lazy(), orders, raw_orders, products, raw_products
-        )
-
     n = {entity: count(entity) for entity in contracts.ENTITIES}
     if handoff is not None and not _fits_one_prod_piece(con, memory_limit):
         handoff = None
-    judges = {
-        "customers": _customers_judge(con, n["customers"]),
-        "products": staging.clean_products,
-        "orders": orders,
-        "order_items": items,
-    }
+    judges = {entity: _judge(con, entity, n[entity]) for entity in contracts.ENTITIES}
     # Parents first: a child's reference check reads the staging rows written here.
     with spill_directory(con) as spill:
         return {
@@ -159,6 +143,31 @@ def _spill_if_large(spill: Path, size: int, memory_limit: int) -> Path | None:
     return spill if size > duckdb_memory_limit(memory_limit, "polars") else None
 
 
+def _judge(
+    con: duckdb.DuckDBPyConnection, entity: str, n: int
+) -> Callable[[pl.LazyFrame], pl.LazyFrame]:
+    """An entity's rules for one of ``n`` key buckets, references included.
+
+    A reference is checked against the parent's staging and raw keys in DuckDB,
+    written before the child (contracts.ENTITIES puts parents first).
+    """
+    from engine import staging
+
+    if entity in CROSS_PIECE_RULES:
+        return CROSS_PIECE_RULES[entity](con, n)
+    rules = staging.rules_for(entity)
+    refs = contracts.parent_references(entity)
+    if not refs:
+        return rules
+
+    def judge(raw: pl.LazyFrame) -> pl.LazyFrame:
+        verdicts = rules(raw).collect()
+        parents = {ref.parent: _parent_keys(con, ref, verdicts) for ref in refs}
+        return staging.check_references(verdicts.lazy(), entity, parents)
+
+    return judge
+
+
 def _customers_judge(
     con: duckdb.DuckDBPyConnection, n: int
 ) -> Callable[[pl.LazyFrame], pl.LazyFrame]:
@@ -181,6 +190,14 @@ def _customers_judge(
         return reject_listed(verdicts, by, losers, "duplicate_email").lazy()
 
     return judge
+
+
+CROSS_PIECE_RULES: dict[
+    str,
+    Callable[[duckdb.DuckDBPyConnection, int], Callable[[pl.LazyFrame], pl.LazyFrame]],
+] = {"customers": _customers_judge}
+"""Entities with a rule that looks across key buckets (one customer per email), and
+how to build their judge for ``n`` buckets; every other rule is local to a bucket."""
 
 
 def _email_repeats(con: duckdb.DuckDBPyConnection, n: int) -> pl.Series:
@@ -217,28 +234,30 @@ def _email_repeats(con: duckdb.DuckDBPyConnection, n: int) -> pl.Series:
 
 
 def _parent_keys(
-    con: duckdb.DuckDBPyConnection, parent: str, verdicts: pl.DataFrame, column: str
+    con: duckdb.DuckDBPyConnection, ref: contracts.Reference, verdicts: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(kept, known): the piece's references found in staging.<parent> and raw.<parent>.
+    """(kept, known): the piece's references found in the parent's staging and raw keys.
 
     A semi-join in DuckDB against tables this transaction already wrote, so only
     the piece's own references are held, never the parent's whole key column.
+    Both frames hold one column, named as the parent's key.
     """
     from engine.staging_rules import ALIVE
 
+    column, key, parent = ref.column, ref.parent_column, ref.parent
     refs = verdicts.lazy().filter(ALIVE).select(pl.col(column).drop_nulls().unique())
     con.register("_refs", refs.collect().to_arrow())
     try:
         found = con.sql(
-            f"SELECT {column}, "
-            f"{column} IN (SELECT {column} FROM staging.{parent}) AS _kept, "
-            f"{column} IN (SELECT {column} FROM raw.{parent} "
-            f"WHERE {column} IS NOT NULL) AS _known FROM _refs"
+            f"SELECT {column} AS {key}, "
+            f"{column} IN (SELECT {key} FROM staging.{parent}) AS _kept, "
+            f"{column} IN (SELECT {key} FROM raw.{parent} "
+            f"WHERE {key} IS NOT NULL) AS _known FROM _refs"
         ).pl()
     finally:
         con.unregister("_refs")
-    kept = found.filter("_kept").select(column)
-    known = found.filter("_known").select(column)
+    kept = found.filter("_kept").select(key)
+    known = found.filter("_known").select(key)
     return kept, known
 
 

@@ -60,8 +60,6 @@ __all__ = [
     "StagedCounts",
     "StagingResult",
     "build_staging",
-    "check_customers",
-    "check_orders_and_products",
     "check_references",
     "check_rules",
     "clean_customers",
@@ -301,13 +299,6 @@ def check_references(
     return verdicts
 
 
-def check_customers(
-    orders: pl.LazyFrame, customers: pl.DataFrame, raw_customers: pl.DataFrame
-) -> pl.LazyFrame:
-    """The orders' reference checks (the piecewise engine's entry point)."""
-    return check_references(orders, "orders", {"customers": (customers, raw_customers)})
-
-
 def clean_orders(
     raw: pl.LazyFrame, *, customers: pl.DataFrame, raw_customers: pl.DataFrame
 ) -> pl.LazyFrame:
@@ -321,7 +312,8 @@ def clean_orders(
         The raw customers (only ``customer_id`` is read), to tell an unknown
         customer from a rejected one.
     """
-    return check_customers(judge_orders(raw), customers, raw_customers)
+    parents = {"customers": (customers, raw_customers)}
+    return check_references(judge_orders(raw), "orders", parents)
 
 
 @entity_rules("order_items")
@@ -365,18 +357,6 @@ def judge_order_items(raw: pl.LazyFrame) -> pl.LazyFrame:
     ).lazy()
 
 
-def check_orders_and_products(
-    items: pl.LazyFrame,
-    orders: pl.DataFrame,
-    raw_orders: pl.DataFrame,
-    products: pl.DataFrame,
-    raw_products: pl.DataFrame,
-) -> pl.LazyFrame:
-    """The order items' reference checks (the piecewise engine's entry point)."""
-    parents = {"orders": (orders, raw_orders), "products": (products, raw_products)}
-    return check_references(items, "order_items", parents)
-
-
 def clean_order_items(
     raw: pl.LazyFrame,
     *,
@@ -395,9 +375,8 @@ def clean_order_items(
         The raw frames (only the key is read), to tell an unknown reference
         from a rejected one.
     """
-    return check_orders_and_products(
-        judge_order_items(raw), orders, raw_orders, products, raw_products
-    )
+    parents = {"orders": (orders, raw_orders), "products": (products, raw_products)}
+    return check_references(judge_order_items(raw), "order_items", parents)
 
 
 def _split_plans(verdicts: pl.LazyFrame, entity: str) -> list[pl.LazyFrame]:
