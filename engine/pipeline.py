@@ -174,20 +174,7 @@ def _run_layers(
             if layer == "raw" or not _up_to_date(
                 con, settings, summary, layer, progress
             ):
-                with warehouse.transaction(con):
-                    if layer == "raw":
-                        stats = _build_raw(con, settings, summary, progress)
-                    else:
-                        inputs = _inputs(con, settings, summary, layer)
-                        if layer == "staging":
-                            stats = _build_staging(con, settings, progress)
-                        else:
-                            stats = _build_prod(con, settings, summary, progress)
-                        build = freshness.Build(summary.run_id, inputs)
-                        freshness.record(con, layer, build, summary.started_at)
-                    summary.layer_seconds[layer] = time.perf_counter() - started
-                    summary.tables.extend(stats)
-                    runlog.log_tables(con, summary.run_id, stats)
+                _build_layer(con, settings, summary, progress, layer, started)
             if target is not None and failed is None:
                 failed = _await_publish(pending, target, summary.published, progress)
                 job = (
@@ -204,6 +191,31 @@ def _run_layers(
         where = publish.reached(target.committed, summary.layers, settings.pg_url)
         reached = f"Warehouse: {done} committed (run {summary.run_id}). {where}"
         raise publish.PublishFailed(failed, reached) from failed
+
+
+def _build_layer(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    summary: RunSummary,
+    progress: Progress,
+    layer: Layer,
+    started: float,
+) -> None:
+    """Build one layer and log it, in one warehouse transaction; seconds from `started`."""
+    with warehouse.transaction(con):
+        if layer == "raw":
+            stats = _build_raw(con, settings, summary, progress)
+        else:
+            inputs = _inputs(con, settings, summary, layer)
+            if layer == "staging":
+                stats = _build_staging(con, settings, progress)
+            else:
+                stats = _build_prod(con, settings, summary, progress)
+            build = freshness.Build(summary.run_id, inputs)
+            freshness.record(con, layer, build, summary.started_at)
+        summary.layer_seconds[layer] = time.perf_counter() - started
+        summary.tables.extend(stats)
+        runlog.log_tables(con, summary.run_id, stats)
 
 
 def _as_of(

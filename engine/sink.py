@@ -17,7 +17,7 @@ A new target is one module implementing `Sink`, plus a branch in `open_target`.
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
     from engine.config import Settings
     from engine.freshness import Build
-    from engine.postgres import PostgresTarget
     from engine.publish import LayerCopy
 
 
@@ -40,6 +39,7 @@ class Rows(NamedTuple):
     total: int
 
 
+@runtime_checkable
 class Reader(Protocol):
     """The read role: `etl query`, `status`, `dq` and `verify` run their SQL here.
 
@@ -58,6 +58,7 @@ class Reader(Protocol):
         ...
 
 
+@runtime_checkable
 class Sink(Reader, Protocol):
     """A target: receives the warehouse's layers and a copy of its run log."""
 
@@ -70,8 +71,12 @@ class Sink(Reader, Protocol):
         """Create the schemas and tables of sql/ (`etl setup`); safe to repeat."""
         ...
 
+    def check_setup(self, *, for_write: bool = True) -> None:
+        """Refuse a target lacking a table of sql/ (`for_write`: or the right to load it)."""
+        ...
+
     def ensure_setup(self) -> None:
-        """Before a publish: create what is missing, then refuse what cannot be loaded."""
+        """Before a publish: create what is missing, then `check_setup`."""
         ...
 
     def lock(self) -> AbstractContextManager[None]:
@@ -120,7 +125,7 @@ def open_target_reader(settings: Settings) -> Reader:
     return target
 
 
-def connect_target(settings: Settings) -> PostgresTarget | None:
+def connect_target(settings: Settings) -> Sink | None:
     """The one place a target is chosen: PostgreSQL with --pg-url, else none."""
     if not settings.pg_url:
         return None
