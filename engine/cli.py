@@ -187,10 +187,14 @@ def setup(warehouse: Path, pg_url: str | None, quiet: bool) -> None:
     # PostgreSQL first: a bad URL or a server that is down stops setup before
     # anything is created locally.
     if pg_url:
-        from engine.postgres import PostgresTarget
+        from engine.sink import connect_target
 
-        with PostgresTarget(pg_url) as target:
+        target = connect_target(Settings(warehouse=warehouse, pg_url=pg_url))
+        assert target is not None
+        try:
             target.setup()
+        finally:
+            target.close()
     open_warehouse(warehouse).close()
     if not quiet:
         click.echo(f"{warehouse}: {ready}", err=True)
@@ -304,10 +308,10 @@ def status(
         etl status --format json
     """
     from engine.quality import status_reports
-    from engine.queryrun import open_reader
+    from engine.sink import open_reader
 
-    with open_reader(warehouse, pg_url, wait=wait, on_wait=notice(quiet)) as fetch:
-        print_reports(status_reports(fetch), fmt)
+    with open_reader(warehouse, pg_url, wait=wait, on_wait=notice(quiet)) as reader:
+        print_reports(status_reports(reader.read), fmt)
 
 
 @cli.command()
@@ -340,10 +344,10 @@ def dq(
         etl dq --by-partition --format csv > rejects.csv
     """
     from engine.quality import dq_reports
-    from engine.queryrun import open_reader
+    from engine.sink import open_reader
 
-    with open_reader(warehouse, pg_url, wait=wait, on_wait=notice(quiet)) as fetch:
-        print_reports(dq_reports(fetch, by_partition=by_partition), fmt)
+    with open_reader(warehouse, pg_url, wait=wait, on_wait=notice(quiet)) as reader:
+        print_reports(dq_reports(reader.read, by_partition=by_partition), fmt)
 
 
 @cli.command()
@@ -414,11 +418,12 @@ def query(
         raise click.UsageError(msg)
     if limit is None and fmt == "table" and not all_rows:
         limit = DEFAULT_TABLE_ROWS
-    from engine.queryrun import named_or_sql, open_reader
+    from engine.queryrun import named_or_sql
+    from engine.sink import open_reader
 
     sql = named_or_sql(sql, named)
-    with open_reader(warehouse, pg_url, wait=wait, on_wait=notice(quiet)) as fetch:
-        result = fetch(sql, limit)  # type: ignore[call-arg]
+    with open_reader(warehouse, pg_url, wait=wait, on_wait=notice(quiet)) as reader:
+        result = reader.read(sql, limit)
     print_query_result(result, fmt, quiet)
 
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
     from engine.pipeline import RunSummary
     from engine.quality import Report
-    from engine.queryrun import Rows
+    from engine.sink import Rows
 
 # Rows a table-format query shows unless told otherwise, as the duckdb CLI does.
 DEFAULT_TABLE_ROWS = 40

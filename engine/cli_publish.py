@@ -68,7 +68,7 @@ def publish(
     if not pg_url:
         msg = "--pg-url (or ETL_PG_URL) is required: where should the layers go?"
         raise click.UsageError(msg)
-    from engine.pipeline import publish_warehouse
+    from engine.publish import publish_warehouse
 
     settings = Settings(
         warehouse=warehouse, pg_url=pg_url, memory_limit=memory_limit, **pg_options
@@ -110,7 +110,7 @@ def verify(
         raise click.UsageError(msg)
     from engine.config import redact
     from engine.errors import SinkError
-    from engine.pipeline import verify_target
+    from engine.publish import verify_target
 
     settings = Settings(warehouse=warehouse, pg_url=pg_url, **pg_options)
     drifts, tables = verify_target(settings, layers=layers)  # type: ignore[arg-type]

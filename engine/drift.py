@@ -1,4 +1,4 @@
-"""Drift between the warehouse and its PostgreSQL copy: found per partition, named.
+"""Drift between the warehouse and a target's copy: found per partition, named.
 
 For every published table both sides count rows and sum every money column exactly,
 per partition (`_partition_date`, else `order_date`, else `year_month`, else the
@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import decimal
+import functools
 from typing import TYPE_CHECKING, Final
 
 import pyarrow as pa
 
 from engine import contracts
+from engine.sink import Rows
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
 
     import duckdb
 
-    from engine.postgres import PostgresTarget
+    from engine.sink import Reader
 
 _PARTITION_COLUMNS: Final = ("_partition_date", "order_date", "year_month")
 _WHOLE: Final = "(whole table)"
@@ -69,13 +71,13 @@ def partition_column(table: str) -> str | None:
 
 
 def find_drift(
-    con: duckdb.DuckDBPyConnection, target: PostgresTarget, tables: Sequence[str]
+    con: duckdb.DuckDBPyConnection, target: Reader, tables: Sequence[str]
 ) -> list[Drift]:
     """Every partition of `tables` whose rows or money sums differ, in table order."""
     drifts: list[Drift] = []
     for table in tables:
-        ours = _stats(lambda sql: con.sql(sql).to_arrow_table(), table, "duckdb")
-        theirs = _stats(target.query, table, "postgres")
+        ours = _stats(functools.partial(_read_warehouse, con), table)
+        theirs = _stats(target.read, table)
         measures = ("rows", *(f"sum({c})" for c in _money_columns(table)))
         drifts.extend(
             Drift(table, key, ours.get(key), theirs.get(key), measures)
@@ -94,9 +96,13 @@ def _money_columns(table: str) -> list[str]:
     ]
 
 
-def _stats(
-    run: Callable[[str], pa.Table], table: str, dialect: str
-) -> dict[object, Stats]:
+def _read_warehouse(con: duckdb.DuckDBPyConnection, sql: str) -> Rows:
+    relation = con.sql(sql)
+    rows = [tuple(row.values()) for row in relation.to_arrow_table().to_pylist()]
+    return Rows(list(relation.columns), rows, len(rows))
+
+
+def _stats(run: Callable[[str], Rows], table: str) -> dict[object, Stats]:
     schema = contracts.arrow_schema(table)
     column = partition_column(table)
     key = f'"{column}"' if column else f"'{_WHOLE}'"
@@ -107,13 +113,12 @@ def _stats(
             value = f'CASE WHEN abs("{name}") < {_CENTS_LIMIT} THEN {cents} END'
         else:
             value = f'"{name}"'
-        cast = "VARCHAR" if dialect == "duckdb" else "text"
-        sums.append(f"CAST(sum({value}) AS {cast}) AS sum_{len(sums)}")
+        # VARCHAR is text in both dialects: the exact sum, whatever its scale.
+        sums.append(f"CAST(sum({value}) AS VARCHAR) AS sum_{len(sums)}")
     select = ", ".join([f"{key} AS part", "count(*) AS n", *sums])
     result = run(f"SELECT {select} FROM {table} GROUP BY 1")
     stats: dict[object, Stats] = {}
-    for row in result.to_pylist():
-        values = list(row.values())
+    for values in result.rows:
         numbers = tuple(
             decimal.Decimal(v) if v is not None else decimal.Decimal(0)
             for v in values[2:]

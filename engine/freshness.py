@@ -2,7 +2,8 @@
 
 A run rebuilds staging only when raw's files (the ingest ledger), the code and SQL
 that build the tables, or the engine changed, and prod only when staging or the
-as-of date did too. A publish skips a layer whose build the target already holds.
+as-of date did too. A publish (engine/publish.py) skips a layer whose build the
+target already holds.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import queries
-from engine import contracts, publish
+from engine import contracts
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     import duckdb
 
     from engine.config import Settings
-    from engine.postgres import PostgresTarget
 
 logger = logging.getLogger(__name__)
 
@@ -103,54 +103,3 @@ def record(
         "INSERT INTO meta.layers VALUES ($layer, $run, $inputs, $at)",
         {"layer": layer, "run": build.run_id, "inputs": build.inputs, "at": built_at},
     )
-
-
-def publish_if_behind(
-    con: duckdb.DuckDBPyConnection,
-    target: PostgresTarget,
-    layer: str,
-    batch_rows: int,
-    url: str,
-) -> publish.Published:
-    """Publish a layer unless the target (at `url`) holds the warehouse's build of it.
-
-    Raw is always synced: its ledger sync sends only what the target lacks.
-    """
-    # A cursor of its own: this runs on the publisher thread while the next layer builds.
-    build = built(con.cursor(), layer) if layer != "raw" else None
-    if build is not None and target_build(target, layer) == build:
-        return publish.Published(layer, 0, 0.0, up_to_date=True)
-    sent = publish.publish_layer(con, target, layer, batch_rows)
-    if build is not None:
-        _record_published(url, layer, build)
-    return sent
-
-
-def target_build(target: PostgresTarget, layer: str) -> Build | None:
-    """The warehouse build of a layer the target was last sent."""
-    rows = target.query(
-        f"SELECT run_id, inputs FROM meta.layers WHERE layer = {_literal(layer)}"
-    ).to_pylist()
-    return Build(rows[0]["run_id"], rows[0]["inputs"]) if rows else None
-
-
-def _record_published(url: str, layer: str, build: Build) -> None:
-    """Note in the target's meta.layers which build of the layer it now holds."""
-    from engine.postgres_session import connect, execute, translated
-
-    conn = connect(url)
-    try:
-        with translated(url, "meta.layers", "record the published layer"):
-            execute(conn, "DELETE FROM meta.layers WHERE layer = $1", [layer])
-            execute(
-                conn,
-                "INSERT INTO meta.layers VALUES ($1, $2, $3, now())",
-                [layer, build.run_id, build.inputs],
-            )
-            conn.commit()
-    finally:
-        conn.close()
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

@@ -1,4 +1,4 @@
-"""PostgreSQL connections for the publish target.
+"""PostgreSQL connections for a PostgreSQL target.
 
 Connect, run SQL, and turn driver errors into one-line EtlErrors without passwords.
 """

@@ -181,3 +181,13 @@ def _pg_type(arrow: pa.DataType) -> str:
         pa.bool_(): "boolean",
     }
     return names.get(arrow, str(arrow))
+
+
+def check_known(layer: str, names: Sequence[str]) -> None:
+    """Refuse a table name sql/ does not declare in `layer`, before any connection work."""
+    known = contracts.tables(layer)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        what = "raw table" if layer == "raw" else "table"
+        msg = f"{layer}.{unknown[0]}: no such {what} in sql/; known: {', '.join(known)}"
+        raise ContractError(msg, table=f"{layer}.{unknown[0]}")

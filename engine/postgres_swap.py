@@ -8,21 +8,25 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import logging
 import re
+import threading
 import time
 from typing import TYPE_CHECKING
 
 from engine.errors import ContractError, SinkError
 from engine.postgres_load import conform, ingest, verify
+from engine.postgres_parallel import run_parallel
 from engine.postgres_session import DriverError, execute, quote, translated
 
 if TYPE_CHECKING:
-    import threading
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     import pyarrow as pa
     from adbc_driver_manager.dbapi import Connection
+
+    from engine.postgres_pool import ConnectionPool
 
 logger = logging.getLogger(__name__)
 
@@ -237,3 +241,44 @@ def swap(conn: Connection, url: str, layer: str, shapes: Sequence[Shape]) -> Non
         with contextlib.suppress(DriverError):
             conn.rollback()
         raise
+
+
+def swap_layer(
+    pool: ConnectionPool,
+    main: tuple[Connection, threading.RLock],
+    url: str,
+    layer: str,
+    sources: Mapping[str, Callable[[], pa.RecordBatchReader]],
+    batch_rows: int,
+    workers: int,
+) -> dict[str, int]:
+    """Load every table's `__new` copy in parallel, then swap them all in; rows per table.
+
+    `main` is the target's own connection and the guard its users share; on any
+    failure the `__new` tables are dropped again.
+    """
+    names = list(sources)
+    conn, guard = main
+    with guard, translated(url, f"{layer} layer", "prepare"):
+        shapes = read_shapes(conn, layer, names)
+        conn.rollback()
+    abort = threading.Event()
+
+    def job(shape: Shape) -> int:
+        with pool.worker() as worker:
+            return build(
+                worker, url, layer, shape, sources[shape.name], batch_rows, abort
+            )
+
+    try:
+        # Biggest tables first (shapes are sorted) so the pool ends together.
+        rows = run_parallel(
+            {s.name: functools.partial(job, s) for s in shapes}, workers, abort
+        )
+        with guard:
+            swap(conn, url, layer, shapes)
+    except BaseException:
+        with guard, contextlib.suppress(DriverError):
+            drop_leftovers(conn, layer, names)
+        raise
+    return {name: rows[name] for name in names}

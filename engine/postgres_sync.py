@@ -7,6 +7,7 @@ meta.ingested_files are made to match it in one transaction per table.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from typing import TYPE_CHECKING, Final
 
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from adbc_driver_manager.dbapi import Connection
 
 LEDGER: Final = "meta.ingested_files"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -147,6 +150,15 @@ def sync_table(
             msg = f"{table}: the ledger here lists {listed:,} files after the sync, the warehouse {len(wanted):,}; rolled back"
             raise SinkError(msg, table=table)
         conn.commit()
+    seconds = time.perf_counter() - started
+    logger.info(
+        "loaded %s rows -> %s in %.2f s (%d files in, %d out)",
+        f"{tally.rows:,}",
+        table,
+        seconds,
+        len(fetched),
+        len(removed),
+    )
     return SyncResult(
         name,
         added=tuple(f for f in fetched if f not in here),
@@ -154,7 +166,7 @@ def sync_table(
         removed=removed,
         rows_loaded=tally.rows,
         rows_deleted=int(deleted),
-        seconds=time.perf_counter() - started,
+        seconds=seconds,
     )
 
 
@@ -253,3 +265,13 @@ def _name_the_file(
         if per_file.get(source, 0) != wanted[source][2]:
             msg = f"{table}: {source}: the warehouse ledger says {wanted[source][2]:,} rows but fetch returned {per_file.get(source, 0):,}; rolled back, rebuild raw in the warehouse"
             raise SinkError(msg, table=table)
+
+
+def ingested_files(conn: Connection, url: str) -> dict[tuple[str, str], str]:
+    """(table_name, source_file) -> content_hash, from this database's ledger."""
+    with translated(url, LEDGER, "read the ledger"):
+        rows = execute(
+            conn, f"SELECT table_name, source_file, content_hash FROM {LEDGER}"
+        )
+        conn.rollback()
+    return {(table, source): digest for table, source, digest in rows}

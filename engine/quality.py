@@ -15,7 +15,7 @@ from queries.analytics import named_queries
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from engine.queryrun import Rows
+    from engine.sink import Rows
 
     Fetch = Callable[[str], Rows]
     """Runs one query and returns its column names, rows and row count."""
