@@ -13,13 +13,14 @@ import platform
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, Final
 
 from benchmarks import report
+from benchmarks.build import REPO, clean_env
 from benchmarks.cases import BenchError, CaseContext, RunPlan, load
-from benchmarks.dataset import REPO, clean_env, engine_hash, ensure_dataset
+from benchmarks.dataset import engine_hash, ensure_dataset
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -101,7 +102,6 @@ class Record:
     input_rows: int
     """Raw rows of the data this run read (fewer than full_rows when capped)."""
     full_rows: int
-    notes: dict[str, Any] = field(default_factory=dict)
     memory_limit_mb: float | None = None
     """The memory budget the run was given; None for cases that take none."""
 
@@ -136,6 +136,7 @@ def run(options: Options) -> int:
     records: list[Record] = []
     failures: list[str] = []
     skipped: list[str] = []
+    uncompared: list[str] = []
     _upgrade_csv(options.out / "benchmarks.csv")
     for scale in options.scales:
         _say(f"[scale {scale:g}] preparing data (cached after the first time)")
@@ -168,11 +169,20 @@ def run(options: Options) -> int:
             records_case, failed = _run_case(ctx, case, options, timestamp)
             records += records_case
             failures += failed
+            uncompared += [
+                f"scale {scale:g} {name}/{variant}: {line}"
+                for variant in case.variants
+                for line in case.not_compared(variant)
+            ]
     end_facts = report.machine_facts()
     print(report.markdown(records, facts, end_facts, versions(), options))
     if skipped:
         print("\n**Skipped:**\n")
         for line in skipped:
+            print(f"- {line}")
+    if uncompared:
+        print("\n**Not compared** (the variant does not build these):\n")
+        for line in uncompared:
             print(f"- {line}")
     if engine_hash() != code_at_start:
         # Runs are checked against a reference from the same code, but their times
@@ -267,7 +277,6 @@ def _run_variant(
                 full_days=ctx.days,
                 input_rows=plan.rows,
                 full_rows=dataset.rows(),
-                notes=result.get("notes", {}),
                 memory_limit_mb=options.memory_limit_mb
                 if case.takes_memory_limit
                 else None,

@@ -29,7 +29,7 @@ CASE_NAMES: Final = (
 Spec = dict[str, Any]
 """What a run process gets (JSON): paths, scale, variant, database URL, ..."""
 Result = dict[str, Any]
-"""What it returns (JSON): {"measurements": [{engine, target, rows, seconds}], "notes": {}}."""
+"""What it returns (JSON): {"measurements": [{engine, target, rows, seconds}]}."""
 
 
 class BenchError(Exception):
@@ -108,6 +108,10 @@ class Case:
     def finish(self, ctx: CaseContext) -> None:
         """Once per scale, after the last run."""
 
+    def not_compared(self, variant: str) -> list[str]:
+        """Tables a variant lacks by design, with why: listed in the summary."""
+        return []
+
     def measure(self, spec: Spec) -> Result:
         """Runs in the case's own process: set up, time the real work, report."""
         raise NotImplementedError
@@ -126,6 +130,12 @@ class PostgresDatabaseCase(Case):
         """What produced the tables, for check failures."""
         raise NotImplementedError
 
+    def compared_tables(self) -> list[str]:
+        """The tables checked against the reference after each run."""
+        from benchmarks.compare import built_tables
+
+        return built_tables()
+
     def before_run(self, ctx: CaseContext, plan: RunPlan) -> Spec:
         from benchmarks.pg import create_database
 
@@ -135,17 +145,12 @@ class PostgresDatabaseCase(Case):
     def check(
         self, ctx: CaseContext, plan: RunPlan, spec: Spec, result: Result
     ) -> None:
-        from benchmarks.compare import (
-            check_tables,
-            postgres_source,
-            prod_tables,
-            staging_tables,
-        )
+        from benchmarks.compare import check_tables, postgres_source
 
         check_tables(
             plan.reference,
             postgres_source(spec["pg_url"]),
-            [*staging_tables(), *prod_tables()],
+            self.compared_tables(),
             self.label(plan),
         )
 
@@ -162,6 +167,13 @@ def load(name: str) -> Case:
         raise BenchError(msg)
     module = importlib.import_module(f"benchmarks.cases.{name}")
     return module.CASE
+
+
+def not_in_classic() -> list[str]:
+    """The prod metrics the classic baseline lacks, as summary lines."""
+    from benchmarks.compare import classic_tables
+
+    return [f"{table}: not in classic baseline" for table in classic_tables()[1]]
 
 
 def measurement(engine: str, target: str, rows: int, seconds: float) -> dict[str, Any]:

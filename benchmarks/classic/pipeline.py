@@ -13,27 +13,21 @@ import re
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 import pandas as pd
 import sqlalchemy as sa
 
-from benchmarks.classic.staging import ENTITIES, build_staging
+from benchmarks.classic import PROD_TABLES, SQL_DIR
+from benchmarks.classic.staging import build_staging
+from engine.contracts import ENTITIES
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from pathlib import Path
 
     from benchmarks.classic.staging import Staged
 
-SQL_DIR: Final = Path(__file__).parent / "sql"
-PROD_TABLES: Final = (
-    "customer_metrics",
-    "daily_category_metrics",
-    "daily_product_metrics",
-    "daily_sales",
-    "monthly_sales",
-)
 CHUNKSIZE: Final = 500
 _DAY: Final = re.compile(r"^(?:date=)?(\d{4}-\d{2}-\d{2})$")
 
