@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, Final
 
-from benchmarks import report
+from benchmarks import answers, report
 from benchmarks.build import REPO, clean_env
 from benchmarks.cases import BenchError, CaseContext, RunPlan, load
 from benchmarks.dataset import engine_hash, ensure_dataset
@@ -138,6 +138,8 @@ def run(options: Options) -> int:
     skipped: list[str] = []
     uncompared: list[str] = []
     _upgrade_csv(options.out / "benchmarks.csv")
+    _say("[answers] checking each engine against the oracle's stored answers")
+    failures += answers.check_engines(options.out / "cache")
     for scale in options.scales:
         _say(f"[scale {scale:g}] preparing data (cached after the first time)")
         dataset = ensure_dataset(
@@ -176,6 +178,7 @@ def run(options: Options) -> int:
             ]
     end_facts = report.machine_facts()
     print(report.markdown(records, facts, end_facts, versions(), options))
+    print(_answers_line(failed=bool(failures)))
     if skipped:
         print("\n**Skipped:**\n")
         for line in skipped:
@@ -196,6 +199,18 @@ def run(options: Options) -> int:
         for failure in failures:
             print(f"- {failure}")
     return 1 if failures else 0
+
+
+def _answers_line(*, failed: bool) -> str:
+    dataset = answers.DATASET
+    verdict = "see Failed below" if failed else "equal"
+    return (
+        f"\nThe reference is vouched for by stored answers: {', '.join(answers.ENGINES)} "
+        f"builds of `etl generate --scale {dataset['scale']:g} --days {dataset['days']} "
+        f"--seed {dataset['seed']}` against tests/oracle.py's answers in "
+        f"benchmarks/reference/{answers.ANSWERS.name}: {verdict}; "
+        f"no oracle answer for {', '.join(answers.unanswered()) or 'none'}."
+    )
 
 
 def _run_case(
