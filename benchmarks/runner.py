@@ -221,12 +221,12 @@ def _run_case(
         return [], [f"{where}: needs PostgreSQL; pass --pg-url (or ETL_BENCH_PG_URL)"]
     variants = list(case.variants)
     failures = []
-    if case.needs_pandas and not _has_pandas():
+    if case.classic_variants and not _has_pandas():
         failures.append(
-            f"{where} {'/'.join(sorted(case.needs_pandas))}: needs the bench extra; "
+            f"{where} {'/'.join(sorted(case.classic_variants))}: needs the bench extra; "
             "install it with .venv/bin/python -m pip install -e '.[bench]'"
         )
-        variants = [v for v in variants if v not in case.needs_pandas]
+        variants = [v for v in variants if v not in case.classic_variants]
     records: list[Record] = []
     try:
         if variants:

@@ -82,9 +82,8 @@ class Case:
     variants: ClassVar[tuple[str, ...]]
     needs_pg: ClassVar[bool] = False
     classic_variants: ClassVar[frozenset[str]] = frozenset()
-    """Variants too slow to run in full at every scale: capped by the time budget."""
-    needs_pandas: ClassVar[frozenset[str]] = frozenset()
-    """Variants that need the bench extra (pandas, sqlalchemy, psycopg)."""
+    """Variants of the classic (pandas) baseline: they need the bench extra (pandas,
+    sqlalchemy, psycopg) and are capped by the time budget."""
     holds_tables: ClassVar[bool] = False
     """Holds whole tables in memory by design: skipped above --in-memory-max-scale."""
     takes_memory_limit: ClassVar[bool] = False
@@ -108,9 +107,21 @@ class Case:
     def finish(self, ctx: CaseContext) -> None:
         """Once per scale, after the last run."""
 
+    def compared_tables(self, variant: str) -> list[str]:
+        """The staging and prod tables a variant's output is checked on."""
+        from benchmarks.compare import built_tables, classic_tables
+
+        return (
+            classic_tables()[0] if variant in self.classic_variants else built_tables()
+        )
+
     def not_compared(self, variant: str) -> list[str]:
         """Tables a variant lacks by design, with why: listed in the summary."""
-        return []
+        if variant not in self.classic_variants:
+            return []
+        from benchmarks.compare import classic_tables
+
+        return [f"{table}: not in classic baseline" for table in classic_tables()[1]]
 
     def measure(self, spec: Spec) -> Result:
         """Runs in the case's own process: set up, time the real work, report."""
@@ -130,12 +141,6 @@ class PostgresDatabaseCase(Case):
         """What produced the tables, for check failures."""
         raise NotImplementedError
 
-    def compared_tables(self) -> list[str]:
-        """The tables checked against the reference after each run."""
-        from benchmarks.compare import built_tables
-
-        return built_tables()
-
     def before_run(self, ctx: CaseContext, plan: RunPlan) -> Spec:
         from benchmarks.pg import create_database
 
@@ -150,7 +155,7 @@ class PostgresDatabaseCase(Case):
         check_tables(
             plan.reference,
             postgres_source(spec["pg_url"]),
-            self.compared_tables(),
+            self.compared_tables(plan.variant),
             self.label(plan),
         )
 
@@ -167,13 +172,6 @@ def load(name: str) -> Case:
         raise BenchError(msg)
     module = importlib.import_module(f"benchmarks.cases.{name}")
     return module.CASE
-
-
-def not_in_classic() -> list[str]:
-    """The prod metrics the classic baseline lacks, as summary lines."""
-    from benchmarks.compare import classic_tables
-
-    return [f"{table}: not in classic baseline" for table in classic_tables()[1]]
 
 
 def measurement(engine: str, target: str, rows: int, seconds: float) -> dict[str, Any]:

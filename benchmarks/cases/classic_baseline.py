@@ -17,7 +17,6 @@ from benchmarks.cases import (
     Timer,
     child_main,
     measurement,
-    not_in_classic,
 )
 
 if TYPE_CHECKING:
@@ -29,21 +28,12 @@ class ClassicBaseline(PostgresDatabaseCase):
     holds_tables: ClassVar[bool] = True
     variants: ClassVar[tuple[str, ...]] = ("pandas",)
     classic_variants: ClassVar[frozenset[str]] = frozenset({"pandas"})
-    needs_pandas: ClassVar[frozenset[str]] = frozenset({"pandas"})
 
     def database_name(self, plan: RunPlan) -> str:
         return "classic"
 
     def label(self, plan: RunPlan) -> str:
         return "classic baseline"
-
-    def compared_tables(self) -> list[str]:
-        from benchmarks.compare import classic_tables
-
-        return classic_tables()[0]
-
-    def not_compared(self, variant: str) -> list[str]:
-        return not_in_classic()
 
     def measure(self, spec: Spec) -> Result:
         try:
@@ -59,13 +49,11 @@ class ClassicBaseline(PostgresDatabaseCase):
         try:
             pipeline.create_schema(engine)
             with Timer() as timer:
-                result = pipeline.run_classic(engine, Path(spec["data_dir"]))
+                raw_rows = pipeline.run_classic(engine, Path(spec["data_dir"]))
         finally:
             engine.dispose()
         return {
-            "measurements": [
-                measurement("pandas", "postgres", result.raw_rows, timer.seconds)
-            ]
+            "measurements": [measurement("pandas", "postgres", raw_rows, timer.seconds)]
         }
 
 

@@ -19,12 +19,12 @@ class RebuildDuckDB(Case):
     def check(
         self, ctx: CaseContext, plan: RunPlan, spec: Spec, result: Result
     ) -> None:
-        from benchmarks.compare import built_tables, check_tables, duckdb_source
+        from benchmarks.compare import check_tables, duckdb_source
 
         check_tables(
             plan.reference,
             duckdb_source(Path(spec["workdir"]) / "warehouse.duckdb"),
-            built_tables(),
+            self.compared_tables(plan.variant),
             f"etl run --engine {plan.variant}",
         )
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from benchmarks.cases import Case, Timer, child_main, measurement, not_in_classic
+from benchmarks.cases import Case, Timer, child_main, measurement
 from engine.contracts import ENTITIES
 
 if TYPE_CHECKING:
@@ -32,28 +32,18 @@ class TransformOnly(Case):
     holds_tables: ClassVar[bool] = True
     variants: ClassVar[tuple[str, ...]] = ("polars", "duckdb", "pandas")
     classic_variants: ClassVar[frozenset[str]] = frozenset({"pandas"})
-    needs_pandas: ClassVar[frozenset[str]] = frozenset({"pandas"})
 
     def check(
         self, ctx: CaseContext, plan: RunPlan, spec: Spec, result: Result
     ) -> None:
-        from benchmarks.compare import (
-            built_tables,
-            check_tables,
-            classic_tables,
-            parquet_source,
-        )
+        from benchmarks.compare import check_tables, parquet_source
 
-        classic = plan.variant in self.classic_variants
         check_tables(
             plan.reference,
             parquet_source(Path(spec["workdir"]) / "out"),
-            classic_tables()[0] if classic else built_tables(),
+            self.compared_tables(plan.variant),
             f"transform_only {plan.variant}",
         )
-
-    def not_compared(self, variant: str) -> list[str]:
-        return not_in_classic() if variant in self.classic_variants else []
 
     def measure(self, spec: Spec) -> Result:
         out = Path(spec["workdir"]) / "out"
