@@ -552,3 +552,16 @@ def test_a_build_one_cent_off_the_stored_answers_fails(tmp_path):
         r"prod\.monthly_sales: sums .*'total_revenue': '[\d.]+'.* vs", str(failed.value)
     )
     assert "staging.orders_rejects: rows " in str(failed.value)
+
+
+def test_the_run_processes_call_the_library_not_the_cli():
+    from benchmarks.build import REPO
+
+    harness = sorted((REPO / "benchmarks").rglob("*.py"))
+    assert harness
+    printed = [
+        path.relative_to(REPO).as_posix()
+        for path in harness
+        if "engine.cli" in path.read_text() or "redirect_stdout" in path.read_text()
+    ]
+    assert printed == []
