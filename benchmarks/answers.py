@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sys
 from decimal import Decimal
@@ -154,7 +155,7 @@ def check_engines(cache: Path) -> list[str]:
         passed = cache / f"answers-passed-{engine}-{engine_hash()}-{key}"
         if passed.exists():
             continue
-        warehouse = cache / f"answers-{engine}.duckdb"
+        warehouse = cache / f".answers-{engine}-{os.getpid()}.duckdb"
         warehouse.unlink(missing_ok=True)
         in_own_process(
             "run", data_dir=str(data), warehouse=str(warehouse), engine=engine
