@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from benchmarks.cases import CheckFailed
+from benchmarks.cases import BenchError, CheckFailed
 from engine.contracts import ENTITIES
 
 if TYPE_CHECKING:
@@ -135,15 +135,9 @@ def check_engines(cache: Path) -> list[str]:
 
     A pass is remembered in the cache per engine code and answers file.
     """
-    from benchmarks.build import in_own_process
-    from benchmarks.dataset import engine_hash, source_hash
+    from benchmarks.dataset import engine_hash
 
-    data = cache / f"answers-data-gen-{source_hash('engine/generate.py')}"
-    if not data.is_dir():
-        tmp = data.with_name(f".{data.name}")
-        shutil.rmtree(tmp, ignore_errors=True)
-        in_own_process("generate", out=str(tmp), **DATASET)
-        tmp.rename(data)
+    data = _fixed_data(cache)
     if data_digest(data) != stored()["data_sha256"]:
         return [
             f"the fixed data set no longer matches {ANSWERS.name}; "
@@ -155,20 +149,41 @@ def check_engines(cache: Path) -> list[str]:
         passed = cache / f"answers-passed-{engine}-{engine_hash()}-{key}"
         if passed.exists():
             continue
-        warehouse = cache / f".answers-{engine}-{os.getpid()}.duckdb"
-        warehouse.unlink(missing_ok=True)
-        in_own_process(
-            "run", data_dir=str(data), warehouse=str(warehouse), engine=engine
-        )
         try:
-            check_build(warehouse, f"etl run --engine {engine}")
-        except CheckFailed as exc:
+            _check_engine(
+                engine, data, cache / f".answers-{engine}-{os.getpid()}.duckdb"
+            )
+        except BenchError as exc:
             failures.append(str(exc))
         else:
             passed.touch()
-        finally:
-            warehouse.unlink(missing_ok=True)
     return failures
+
+
+def _fixed_data(cache: Path) -> Path:
+    """The fixed data set, generated into the cache once per generator code."""
+    from benchmarks.build import in_own_process
+    from benchmarks.dataset import source_hash
+
+    data = cache / f"answers-data-gen-{source_hash('engine/generate.py')}"
+    if not data.is_dir():
+        tmp = data.with_name(f".{data.name}-{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        in_own_process("generate", out=str(tmp), **DATASET)
+        tmp.rename(data)
+    return data
+
+
+def _check_engine(engine: str, data: Path, warehouse: Path) -> None:
+    from benchmarks.build import in_own_process
+
+    try:
+        in_own_process(
+            "run", data_dir=str(data), warehouse=str(warehouse), engine=engine
+        )
+        check_build(warehouse, f"etl run --engine {engine}")
+    finally:
+        warehouse.unlink(missing_ok=True)
 
 
 def _differ(got: dict[str, object], want: dict[str, object]) -> str:

@@ -143,16 +143,15 @@ def _as_bench_error(what: str):  # noqa: ANN202 - a context manager
 
 
 def main(argv: list[str]) -> int:
+    """`python -m benchmarks.build '["generate" or "run", {keyword arguments}]'`."""
     task, arguments = json.loads(argv[0])
     paths = {k: Path(v) for k, v in arguments.items() if k in _PATHS}
-    if task == "generate":
-        generate(**(arguments | paths))
-    else:
-        run(**(arguments | paths))
+    {"generate": generate, "run": run}[task](**(arguments | paths))
     return 0
 
 
 _PATHS: Final = frozenset({"out", "data_dir", "warehouse"})
+"""The keyword arguments that are paths (JSON carries them as text)."""
 
 if __name__ == "__main__":
     raise SystemExit(main(sys.argv[1:]))
