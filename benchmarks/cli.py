@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import click
 
@@ -95,18 +95,8 @@ LOCAL_CASES: Final = ("generator", "rebuild_duckdb", "transform_only")
 def bench(
     cases: str | None,
     scales: tuple[float, ...],
-    repeat: int,
     pg_url: str | None,
-    memory_limit: str | None,
-    data_root: Path | None,
-    in_memory_max_scale: float,
-    out: Path,
-    days: int,
-    seed: int,
-    baseline_budget: float,
-    baseline_repeat: int,
-    warmup: bool,
-    keep_work: bool,
+    **options: Any,  # noqa: ANN401 - the remaining fields of runner.Options
 ) -> None:
     """Benchmark the engine against the classic pandas pipeline and the COPY floor.
 
@@ -125,27 +115,12 @@ def bench(
     from benchmarks.runner import Options, run
 
     chosen = _cases(cases, pg_url)
-    _check(repeat, baseline_repeat, days, scales, memory_limit)
+    _check(options, scales)
     try:
         if pg_url:
             check_server(pg_url)
         code = run(
-            Options(
-                cases=chosen,
-                scales=scales or (1.0,),
-                repeat=repeat,
-                out=out,
-                days=days,
-                seed=seed,
-                pg_url=pg_url,
-                baseline_budget=baseline_budget,
-                baseline_repeat=baseline_repeat,
-                warmup=warmup,
-                keep_work=keep_work,
-                memory_limit=memory_limit,
-                data_root=data_root,
-                in_memory_max_scale=in_memory_max_scale,
-            )
+            Options(cases=chosen, scales=scales or (1.0,), pg_url=pg_url, **options)
         )
     except BenchError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -166,26 +141,20 @@ def _cases(cases: str | None, pg_url: str | None) -> tuple[str, ...]:
     return chosen
 
 
-def _check(
-    repeat: int,
-    baseline_repeat: int,
-    days: int,
-    scales: tuple[float, ...],
-    memory_limit: str | None,
-) -> None:
+def _check(options: dict[str, Any], scales: tuple[float, ...]) -> None:
     problems = []
-    if repeat < 1 or baseline_repeat < 1:
+    if options["repeat"] < 1 or options["baseline_repeat"] < 1:
         problems.append("--repeat and --baseline-repeat must be at least 1")
-    if not 1 <= days <= 365:
+    if not 1 <= options["days"] <= 365:
         problems.append("--days must be between 1 and 365")
     if any(s <= 0 for s in scales):
         problems.append("--scale must be above 0")
-    if memory_limit:
+    if options["memory_limit"]:
         from engine.errors import ConfigError
         from engine.memory import parse_size
 
         try:
-            parse_size(memory_limit)
+            parse_size(options["memory_limit"])
         except ConfigError as exc:
             problems.append(f"--memory-limit: {exc}")
     if problems:

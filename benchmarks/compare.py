@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from benchmarks.cases import CheckFailed
+from engine.contracts import ENTITIES
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -27,14 +28,6 @@ if TYPE_CHECKING:
     """Makes a table's candidate rows readable in the check connection: returns the
     name to select from, or an Arrow table (small results only)."""
 
-ENTITIES: Final = ("customers", "products", "orders", "order_items")
-PROD: Final = (
-    "customer_metrics",
-    "daily_category_metrics",
-    "daily_product_metrics",
-    "daily_sales",
-    "monthly_sales",
-)
 REJECT_COLUMNS: Final = ("reject_reason", "_source_file", "_source_row")
 """A reject is identified by its raw row and reason; its values are the raw ones."""
 # Money columns are compared at a scale wider than the contract's, so a value with
@@ -45,12 +38,28 @@ CHECK_MEMORY: Final = "2GB"
 
 
 def prod_tables() -> list[str]:
-    return [f"prod.{name}" for name in PROD]
+    """One prod table per discovered query, so a new metric is checked too."""
+    from queries import discover
+
+    return [f"prod.{query.name}" for query in discover()]
 
 
 def staging_tables(*, rejects: bool = True) -> list[str]:
     clean = [f"staging.{name}" for name in ENTITIES]
     return clean + ([f"staging.{name}_rejects" for name in ENTITIES] if rejects else [])
+
+
+def built_tables() -> list[str]:
+    """Every staging and prod table a full build writes."""
+    return [*staging_tables(), *prod_tables()]
+
+
+def classic_tables() -> tuple[list[str], list[str]]:
+    """(tables the classic baseline builds, prod tables it lacks) among built_tables()."""
+    from benchmarks.classic import PROD_TABLES
+
+    lacking = [t for t in prod_tables() if t.removeprefix("prod.") not in PROD_TABLES]
+    return [t for t in built_tables() if t not in lacking], lacking
 
 
 def duckdb_source(path: Path) -> Source:

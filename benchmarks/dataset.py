@@ -10,17 +10,15 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING
 
+from benchmarks.build import REPO, START, in_own_process
 from benchmarks.cases import BenchError
+from engine.contracts import ENTITIES
 
-REPO: Final = Path(__file__).resolve().parents[1]
-START: Final = dt.date(2025, 1, 1)
-TABLES: Final = ("customers", "products", "orders", "order_items")
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def source_hash(*patterns: str) -> str:
@@ -50,31 +48,6 @@ def file_hashes(root: Path) -> dict[str, str]:
     }
 
 
-def clean_env() -> dict[str, str]:
-    """This environment without ETL_* settings: a stray ETL_PG_URL must not redirect a run."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("ETL_")}
-
-
-def memory_args(memory_limit: str | None) -> list[str]:
-    """The `--memory-limit` option of `etl run` and `etl publish`, when one was given."""
-    return ["--memory-limit", memory_limit] if memory_limit else []
-
-
-def etl(*args: str) -> None:
-    """Run the real CLI in a subprocess; raise with its stderr on failure."""
-    done = subprocess.run(
-        [sys.executable, "-m", "engine", *args],
-        cwd=REPO,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        msg = f"etl {' '.join(args)} failed: {done.stderr.strip()[-500:]}"
-        raise BenchError(msg)
-
-
 @dataclass(frozen=True)
 class Dataset:
     """One data set; `view(days)` and `reference(days)` serve capped runs.
@@ -100,22 +73,15 @@ class Dataset:
     def data_dir(self) -> Path:
         return self.view(self.days)
 
-    def generate_args(self, out: Path) -> list[str]:
-        """The `etl generate` arguments that produce this data set."""
-        return [
+    def generate(self) -> None:
+        """Write the data set's partitions (untimed, in a process of its own)."""
+        in_own_process(
             "generate",
-            "--out",
-            str(out),
-            "--scale",
-            f"{self.scale:g}",
-            "--seed",
-            str(self.seed),
-            "--start",
-            START.isoformat(),
-            "--days",
-            str(self.days),
-            "-q",
-        ]
+            out=str(self.source_dir),
+            scale=self.scale,
+            seed=self.seed,
+            days=self.days,
+        )
 
     def manifest(self) -> dict[str, str]:
         """sha256 of every file of the data set, by relative path."""
@@ -126,7 +92,7 @@ class Dataset:
 
     @functools.cached_property
     def source_days(self) -> int:
-        return sum(1 for _ in (self.source_dir / TABLES[0]).iterdir())
+        return sum(1 for _ in (self.source_dir / ENTITIES[0]).iterdir())
 
     def view(self, days: int) -> Path:
         """A data folder holding only the first `days` days (symlinks to the source)."""
@@ -137,7 +103,7 @@ class Dataset:
         if not view.exists():
             tmp = self.root / f".view-{days}d-{os.getpid()}"
             last = START + dt.timedelta(days=days - 1)
-            for table in TABLES:
+            for table in ENTITIES:
                 (tmp / table).mkdir(parents=True)
                 for folder in sorted((self.source_dir / table).iterdir()):
                     if dt.date.fromisoformat(folder.name) <= last:
@@ -160,14 +126,11 @@ class Dataset:
                     stale.unlink()
             tmp = path.with_name(f".{path.name}.{os.getpid()}")
             tmp.unlink(missing_ok=True)
-            etl(
+            in_own_process(
                 "run",
-                "--data-dir",
-                str(self.view(days)),
-                "--warehouse",
-                str(tmp),
-                "-q",
-                *memory_args(self.memory_limit),
+                data_dir=str(self.view(days)),
+                warehouse=str(tmp),
+                memory_limit=self.memory_limit,
             )
             tmp.rename(path)
         return path
@@ -186,7 +149,7 @@ class Dataset:
                 pq.ParquetFile(path).metadata.num_rows
                 for path in sorted((view / table).glob("*/*.parquet"))
             )
-            for table in TABLES
+            for table in ENTITIES
         }
 
 
@@ -215,7 +178,7 @@ def ensure_dataset(
     if not (root / "manifest.json").exists():
         shutil.rmtree(root, ignore_errors=True)
         root.mkdir(parents=True)
-        etl(*dataset.generate_args(dataset.source_dir))
+        dataset.generate()
         dataset.manifest()
     return dataset
 
@@ -223,7 +186,7 @@ def ensure_dataset(
 def _check_days(source: Path, days: int) -> None:
     """Refuse a pre-generated folder that lacks a table or one of the first days."""
     wanted = [(START + dt.timedelta(days=d)).isoformat() for d in range(days)]
-    for table in TABLES:
+    for table in ENTITIES:
         folder = source / table
         found = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
         if found[:days] != wanted:

@@ -19,7 +19,6 @@ PREFIX: Final = "etl_bench_"
 PREFIX_ENV: Final = "ETL_BENCH_DB_PREFIX"
 """Narrows the throwaway databases' prefix (it must start with PREFIX), so a caller
 such as a test can find exactly the databases this harness made on a shared server."""
-DEFAULT_ADMIN_URL: Final = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def with_database(url: str, database: str) -> str:

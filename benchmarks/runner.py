@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, Final
 
-from benchmarks import report
+from benchmarks import answers, report
+from benchmarks.build import REPO, clean_env
 from benchmarks.cases import BenchError, CaseContext, RunPlan, load
-from benchmarks.dataset import REPO, clean_env, engine_hash, ensure_dataset
+from benchmarks.dataset import engine_hash, ensure_dataset
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -101,7 +102,6 @@ class Record:
     input_rows: int
     """Raw rows of the data this run read (fewer than full_rows when capped)."""
     full_rows: int
-    notes: dict[str, Any] = field(default_factory=dict)
     memory_limit_mb: float | None = None
     """The memory budget the run was given; None for cases that take none."""
 
@@ -127,53 +127,33 @@ def versions() -> dict[str, str]:
     }
 
 
+@dataclass
+class Outcome:
+    """What a session found: the measurements and the lines of the summary's tail."""
+
+    records: list[Record] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    uncompared: list[str] = field(default_factory=list)
+
+
 def run(options: Options) -> int:
     """Run every case at every scale; print the summary; 0 when all passed."""
     started = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    timestamp = started.isoformat()
     facts = report.machine_facts()
     code_at_start = engine_hash()
-    records: list[Record] = []
-    failures: list[str] = []
-    skipped: list[str] = []
+    outcome = Outcome()
     _upgrade_csv(options.out / "benchmarks.csv")
+    _say("[answers] checking each engine against the oracle's stored answers")
+    answer_failures = answers.check_engines(options.out / "cache")
+    outcome.failures += answer_failures
     for scale in options.scales:
-        _say(f"[scale {scale:g}] preparing data (cached after the first time)")
-        dataset = ensure_dataset(
-            options.out / "cache",
-            scale=scale,
-            seed=options.seed,
-            days=options.days,
-            data_root=options.data_root,
-            memory_limit=options.memory_limit,
-        )
-        dataset.reference()
-        for name in options.cases:
-            case = load(name)
-            if case.holds_tables and scale > options.in_memory_max_scale:
-                skipped.append(
-                    f"scale {scale:g} {name}: holds whole tables in memory by design "
-                    f"(runs up to --in-memory-max-scale {options.in_memory_max_scale:g})"
-                )
-                continue
-            ctx = CaseContext(
-                scale=scale,
-                seed=options.seed,
-                days=options.days,
-                dataset=dataset,
-                workroot=options.out / "work",
-                pg_url=options.pg_url,
-                options={"baseline_budget": options.baseline_budget},
-            )
-            records_case, failed = _run_case(ctx, case, options, timestamp)
-            records += records_case
-            failures += failed
+        _run_scale(scale, options, started.isoformat(), outcome)
     end_facts = report.machine_facts()
-    print(report.markdown(records, facts, end_facts, versions(), options))
-    if skipped:
-        print("\n**Skipped:**\n")
-        for line in skipped:
-            print(f"- {line}")
+    print(report.markdown(outcome.records, facts, end_facts, versions(), options))
+    print(_answers_line(failed=bool(answer_failures)))
+    _section("**Skipped:**", outcome.skipped)
+    _section("**Not compared** (the variant does not build these):", outcome.uncompared)
     if engine_hash() != code_at_start:
         # Runs are checked against a reference from the same code, but their times
         # then come from different engine versions.
@@ -181,11 +161,68 @@ def run(options: Options) -> int:
             "\n**Warning:** engine/, queries/ or sql/ changed during this session; "
             "the timings span more than one engine version. Rerun for a clean table."
         )
-    if failures:
-        print("\n**Failed (no timings reported for these):**\n")
-        for failure in failures:
-            print(f"- {failure}")
-    return 1 if failures else 0
+    _section("**Failed (no timings reported for these):**", outcome.failures)
+    return 1 if outcome.failures else 0
+
+
+def _run_scale(
+    scale: float, options: Options, timestamp: str, outcome: Outcome
+) -> None:
+    _say(f"[scale {scale:g}] preparing data (cached after the first time)")
+    dataset = ensure_dataset(
+        options.out / "cache",
+        scale=scale,
+        seed=options.seed,
+        days=options.days,
+        data_root=options.data_root,
+        memory_limit=options.memory_limit,
+    )
+    dataset.reference()
+    for name in options.cases:
+        case = load(name)
+        if case.holds_tables and scale > options.in_memory_max_scale:
+            outcome.skipped.append(
+                f"scale {scale:g} {name}: holds whole tables in memory by design "
+                f"(runs up to --in-memory-max-scale {options.in_memory_max_scale:g})"
+            )
+            continue
+        ctx = CaseContext(
+            scale=scale,
+            seed=options.seed,
+            days=options.days,
+            dataset=dataset,
+            workroot=options.out / "work",
+            pg_url=options.pg_url,
+            options={"baseline_budget": options.baseline_budget},
+        )
+        records, failed = _run_case(ctx, case, options, timestamp)
+        outcome.records += records
+        outcome.failures += failed
+        outcome.uncompared += [
+            f"scale {scale:g} {name}/{variant}: {line}"
+            for variant in case.variants
+            for line in case.not_compared(variant)
+        ]
+
+
+def _section(heading: str, lines: list[str]) -> None:
+    """A Markdown list under its heading, when there is anything to list."""
+    if lines:
+        print(f"\n{heading}\n")
+        for line in lines:
+            print(f"- {line}")
+
+
+def _answers_line(*, failed: bool) -> str:
+    dataset = answers.DATASET
+    verdict = "see Failed below" if failed else "equal"
+    return (
+        f"\nThe reference is vouched for by stored answers: {', '.join(answers.ENGINES)} "
+        f"builds of `etl generate --scale {dataset['scale']:g} --days {dataset['days']} "
+        f"--seed {dataset['seed']}` against tests/oracle.py's answers in "
+        f"benchmarks/reference/{answers.ANSWERS.name}: {verdict}; "
+        f"no oracle answer for {', '.join(answers.unanswered()) or 'none'}."
+    )
 
 
 def _run_case(
@@ -196,12 +233,12 @@ def _run_case(
         return [], [f"{where}: needs PostgreSQL; pass --pg-url (or ETL_BENCH_PG_URL)"]
     variants = list(case.variants)
     failures = []
-    if case.needs_pandas and not _has_pandas():
+    if case.classic_variants and not _has_pandas():
         failures.append(
-            f"{where} {'/'.join(sorted(case.needs_pandas))}: needs the bench extra; "
+            f"{where} {'/'.join(sorted(case.classic_variants))}: needs the bench extra; "
             "install it with .venv/bin/python -m pip install -e '.[bench]'"
         )
-        variants = [v for v in variants if v not in case.needs_pandas]
+        variants = [v for v in variants if v not in case.classic_variants]
     records: list[Record] = []
     try:
         if variants:
@@ -267,7 +304,6 @@ def _run_variant(
                 full_days=ctx.days,
                 input_rows=plan.rows,
                 full_rows=dataset.rows(),
-                notes=result.get("notes", {}),
                 memory_limit_mb=options.memory_limit_mb
                 if case.takes_memory_limit
                 else None,

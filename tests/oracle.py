@@ -265,29 +265,44 @@ def half_up(value: Decimal) -> Decimal:
 
 def daily_sales(staged: dict[str, Entity]) -> list[tuple]:
     """prod.daily_sales rows: completed orders with their items, exact sums rounded once."""
+    return [(day, *figures) for day, figures in _sales(staged, lambda d: d)]
+
+
+def monthly_sales(staged: dict[str, Entity]) -> list[tuple]:
+    """prod.monthly_sales rows: the same figures per calendar month of the order date."""
+    return [
+        (f"{year:04d}-{month:02d}", year, month, *figures)
+        for (year, month), figures in _sales(staged, lambda d: (d.year, d.month))
+    ]
+
+
+def _sales(staged: dict[str, Entity], period) -> list[tuple]:
+    """(period, orders, items, revenue, customers, average order) per period(order_date)."""
     orders = staged["orders"].clean
-    days = defaultdict(
+    periods = defaultdict(
         lambda: {"orders": set(), "items": 0, "revenue": Decimal(0), "customers": set()}
     )
     for item in staged["order_items"].clean.values():
         order = orders[item["order_id"]]
         if order["status"] != "completed":
             continue
-        day = days[order["order_date"]]
-        day["orders"].add(item["order_id"])
-        day["items"] += item["quantity"]
-        day["revenue"] += item["line"]
-        day["customers"].add(order["customer_id"])
+        figures = periods[period(order["order_date"])]
+        figures["orders"].add(item["order_id"])
+        figures["items"] += item["quantity"]
+        figures["revenue"] += item["line"]
+        figures["customers"].add(order["customer_id"])
     return [
         (
-            d,
-            len(v["orders"]),
-            v["items"],
-            half_up(v["revenue"]),
-            len(v["customers"]),
-            half_up(v["revenue"] / len(v["orders"])),
+            key,
+            (
+                len(v["orders"]),
+                v["items"],
+                half_up(v["revenue"]),
+                len(v["customers"]),
+                half_up(v["revenue"] / len(v["orders"])),
+            ),
         )
-        for d, v in sorted(days.items())
+        for key, v in sorted(periods.items())
     ]
 
 

@@ -16,12 +16,13 @@ from benchmarks.cases import CheckFailed
 from benchmarks.compare import (
     arrow_source,
     check_tables,
+    classic_tables,
     prod_tables,
     staging_tables,
 )
 from benchmarks.runner import CSV_HEADER
+from engine.contracts import ENTITIES
 
-ENTITIES = ("customers", "products", "orders", "order_items")
 TINY = ["--scale", "0.05", "--days", "3", "--repeat", "1", "--no-warmup"]
 
 
@@ -46,6 +47,9 @@ def test_harness_smoke_generator_and_rebuild_duckdb(tmp_path, capsys):
     assert "| case | engine | target | scale | rows | K | median s |" in out
     assert "| generator | etl | parquet | 0.05 |" in out
     assert "DuckDB engine / Polars engine time" in out
+    assert (
+        "tests/oracle.py's answers in benchmarks/reference/answers.json: equal" in out
+    )
 
     # A second session appends rows under the same single header.
     assert main(["--cases", "generator", *TINY, "--out", str(tmp_path)]) == 0
@@ -138,9 +142,9 @@ def test_classic_aggregation_equals_the_engine_prod(built_warehouse):
     prod = build_prod({e: s.clean for e, s in staged.items()}, as_of=as_of)
 
     frames = {f"prod.{name}": frame for name, frame in prod.items()}
-    check_tables(
-        built_warehouse, arrow_source(_as_arrow(frames)), prod_tables(), "classic"
-    )
+    compared = [t for t in classic_tables()[0] if t.startswith("prod.")]
+    assert sorted(frames) == compared
+    check_tables(built_warehouse, arrow_source(_as_arrow(frames)), compared, "classic")
 
 
 def test_classic_value_functions_follow_the_documented_examples():
@@ -470,3 +474,94 @@ def test_a_csv_of_an_older_harness_gets_the_new_columns(tmp_path):
     header, row = read_csv(path)
     assert tuple(header) == CSV_HEADER
     assert row == ["x"] * len(old_header) + ["", "", ""]
+
+
+def test_prod_tables_come_from_query_discovery():
+    from queries import discover
+
+    assert prod_tables() == [f"prod.{query.name}" for query in discover()]
+    assert staging_tables(rejects=False) == [f"staging.{e}" for e in ENTITIES]
+
+
+def test_a_prod_metric_the_classic_baseline_lacks_is_reported(
+    tmp_path, capsys, monkeypatch
+):
+    import benchmarks.classic
+
+    monkeypatch.setattr(
+        benchmarks.classic,
+        "PROD_TABLES",
+        tuple(t for t in benchmarks.classic.PROD_TABLES if t != "monthly_sales"),
+    )
+    compared, lacking = classic_tables()
+    assert lacking == ["prod.monthly_sales"]
+    assert "prod.monthly_sales" not in compared
+
+    code = main(["--cases", "transform_only", *TINY, "--out", str(tmp_path)])
+
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert (
+        "- scale 0.05 transform_only/pandas: prod.monthly_sales: not in classic baseline"
+        in out
+    )
+
+
+def test_stored_answers_equal_what_the_oracle_computes(tmp_path):
+    from benchmarks import answers
+    from benchmarks.build import generate
+
+    data = tmp_path / "data"
+    generate(data, **answers.DATASET)
+    stored = answers.stored()
+
+    assert stored["dataset"] == answers.DATASET
+    assert answers.data_digest(data) == stored["data_sha256"], (
+        "the generator changed: run python -m benchmarks.answers"
+    )
+    assert answers.oracle_answers(data) == stored["answers"], (
+        "the oracle changed: run python -m benchmarks.answers"
+    )
+
+
+def test_a_build_one_cent_off_the_stored_answers_fails(tmp_path):
+    from benchmarks import answers
+    from benchmarks.build import generate, run
+
+    data, warehouse = tmp_path / "data", tmp_path / "warehouse.duckdb"
+    generate(data, **answers.DATASET)
+    run(data, warehouse, engine="duckdb")
+    answers.check_build(warehouse, "etl run --engine duckdb")
+
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute(
+            "UPDATE prod.monthly_sales SET total_revenue = total_revenue + 0.01 "
+            "WHERE year_month = '2025-02'"
+        )
+        con.execute(
+            "DELETE FROM staging.orders_rejects WHERE _source_row = "
+            "(SELECT min(_source_row) FROM staging.orders_rejects "
+            "WHERE reject_reason = 'unknown_status')"
+        )
+    finally:
+        con.close()
+    with pytest.raises(CheckFailed) as failed:
+        answers.check_build(warehouse, "tampered")
+    assert re.search(
+        r"prod\.monthly_sales: sums .*'total_revenue': '[\d.]+'.* vs", str(failed.value)
+    )
+    assert "staging.orders_rejects: rows " in str(failed.value)
+
+
+def test_the_run_processes_call_the_library_not_the_cli():
+    from benchmarks.build import REPO
+
+    harness = sorted((REPO / "benchmarks").rglob("*.py"))
+    assert harness
+    printed = [
+        path.relative_to(REPO).as_posix()
+        for path in harness
+        if "engine.cli" in path.read_text() or "redirect_stdout" in path.read_text()
+    ]
+    assert printed == []

@@ -29,7 +29,7 @@ CASE_NAMES: Final = (
 Spec = dict[str, Any]
 """What a run process gets (JSON): paths, scale, variant, database URL, ..."""
 Result = dict[str, Any]
-"""What it returns (JSON): {"measurements": [{engine, target, rows, seconds}], "notes": {}}."""
+"""What it returns (JSON): {"measurements": [{engine, target, rows, seconds}]}."""
 
 
 class BenchError(Exception):
@@ -82,9 +82,8 @@ class Case:
     variants: ClassVar[tuple[str, ...]]
     needs_pg: ClassVar[bool] = False
     classic_variants: ClassVar[frozenset[str]] = frozenset()
-    """Variants too slow to run in full at every scale: capped by the time budget."""
-    needs_pandas: ClassVar[frozenset[str]] = frozenset()
-    """Variants that need the bench extra (pandas, sqlalchemy, psycopg)."""
+    """Variants of the classic (pandas) baseline: they need the bench extra (pandas,
+    sqlalchemy, psycopg) and are capped by the time budget."""
     holds_tables: ClassVar[bool] = False
     """Holds whole tables in memory by design: skipped above --in-memory-max-scale."""
     takes_memory_limit: ClassVar[bool] = False
@@ -107,6 +106,22 @@ class Case:
 
     def finish(self, ctx: CaseContext) -> None:
         """Once per scale, after the last run."""
+
+    def compared_tables(self, variant: str) -> list[str]:
+        """The staging and prod tables a variant's output is checked on."""
+        from benchmarks.compare import built_tables, classic_tables
+
+        return (
+            classic_tables()[0] if variant in self.classic_variants else built_tables()
+        )
+
+    def not_compared(self, variant: str) -> list[str]:
+        """Tables a variant lacks by design, with why: listed in the summary."""
+        if variant not in self.classic_variants:
+            return []
+        from benchmarks.compare import classic_tables
+
+        return [f"{table}: not in classic baseline" for table in classic_tables()[1]]
 
     def measure(self, spec: Spec) -> Result:
         """Runs in the case's own process: set up, time the real work, report."""
@@ -135,17 +150,12 @@ class PostgresDatabaseCase(Case):
     def check(
         self, ctx: CaseContext, plan: RunPlan, spec: Spec, result: Result
     ) -> None:
-        from benchmarks.compare import (
-            check_tables,
-            postgres_source,
-            prod_tables,
-            staging_tables,
-        )
+        from benchmarks.compare import check_tables, postgres_source
 
         check_tables(
             plan.reference,
             postgres_source(spec["pg_url"]),
-            [*staging_tables(), *prod_tables()],
+            self.compared_tables(plan.variant),
             self.label(plan),
         )
 

@@ -2,7 +2,8 @@
 
 pandas `read_parquet` per file + SQLAlchemy `to_sql(chunksize=500)` into raw, pandas
 row-wise cleaning into staging, aggregation SQL in Postgres into prod. Its own database
-and DDL (untimed); its prod and staging tables are checked equal to the engine's.
+and DDL (untimed); its prod and staging tables are checked equal to the engine's; a prod metric it
+lacks is listed in the summary as not compared.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ class ClassicBaseline(PostgresDatabaseCase):
     holds_tables: ClassVar[bool] = True
     variants: ClassVar[tuple[str, ...]] = ("pandas",)
     classic_variants: ClassVar[frozenset[str]] = frozenset({"pandas"})
-    needs_pandas: ClassVar[frozenset[str]] = frozenset({"pandas"})
 
     def database_name(self, plan: RunPlan) -> str:
         return "classic"
@@ -49,14 +49,11 @@ class ClassicBaseline(PostgresDatabaseCase):
         try:
             pipeline.create_schema(engine)
             with Timer() as timer:
-                result = pipeline.run_classic(engine, Path(spec["data_dir"]))
+                raw_rows = pipeline.run_classic(engine, Path(spec["data_dir"]))
         finally:
             engine.dispose()
         return {
-            "measurements": [
-                measurement("pandas", "postgres", result.raw_rows, timer.seconds)
-            ],
-            "notes": {"phases": result.seconds},
+            "measurements": [measurement("pandas", "postgres", raw_rows, timer.seconds)]
         }
 
 

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
     from benchmarks.cases import CaseContext, Result, RunPlan, Spec
 
-LAYERS: Final = ("raw", "staging", "prod")
 FLOOR: Final = "copy_floor"
 """Schema of the key-less copies the timed COPY statements fill."""
 
@@ -51,7 +50,7 @@ class CopyFloor(Case):
     needs_pg: ClassVar[bool] = True
 
     def prepare(self, ctx: CaseContext) -> None:
-        from benchmarks.pg import create_database
+        from benchmarks.pg import create_database, run_sql
 
         assert ctx.pg_url is not None
         url = create_database(ctx.pg_url, "copy")
@@ -61,7 +60,7 @@ class CopyFloor(Case):
         files.chmod(0o777)
         counts = _load_reference(url, ctx.dataset.reference())
         for table in counts:
-            _sql(
+            run_sql(
                 url,
                 f"COPY {table} TO {_literal(str(files / f'{table}.bin'))} (FORMAT binary)",
             )
@@ -157,12 +156,6 @@ def _copy(conn: Connection, table: str, path: Path) -> int:
         return max(cur.rowcount, 0)
 
 
-def _sql(url: str, statement: str) -> None:
-    from benchmarks.pg import run_sql
-
-    run_sql(url, statement)
-
-
 def _load_reference(url: str, reference: Path) -> dict[str, int]:
     """Create our tables in the scratch database and fill them from the reference."""
     import adbc_driver_manager
@@ -179,7 +172,7 @@ def _load_reference(url: str, reference: Path) -> dict[str, int]:
                 for path in contracts.ddl_files():
                     cur.executescript(path.read_text())
             conn.commit()
-            for layer in LAYERS:
+            for layer in contracts.LAYERS:
                 for name in contracts.tables(layer):
                     table = f"{layer}.{name}"
                     data = source.sql(f"SELECT * FROM {table}").to_arrow_table()

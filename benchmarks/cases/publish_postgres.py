@@ -9,11 +9,10 @@ load phase the COPY floor is compared with.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from benchmarks.cases import PostgresDatabaseCase, child_main, measurement
-from benchmarks.cases._etl import etl, preload, published
-from benchmarks.dataset import memory_args
 
 if TYPE_CHECKING:
     from benchmarks.cases import Result, RunPlan, Spec
@@ -31,26 +30,16 @@ class PublishPostgres(PostgresDatabaseCase):
         return "etl publish --pg-url"
 
     def measure(self, spec: Spec) -> Result:
-        preload()
-        import engine.postgres  # noqa: F401 - imported lazily by etl publish
+        from benchmarks.build import preload, publish, sent, setup_postgres
 
-        url, reference = spec["pg_url"], spec["reference"]
-        etl(
-            "setup", "--warehouse", spec["workdir"] + "/scratch.duckdb", "--pg-url", url
+        preload()
+        setup_postgres(spec["pg_url"])
+        seconds, published = publish(
+            Path(spec["reference"]), spec["pg_url"], memory_limit=spec["memory_limit"]
         )
-        seconds, stdout = etl(
-            "publish",
-            "--warehouse",
-            reference,
-            "--pg-url",
-            url,
-            *memory_args(spec.get("memory_limit")),
-        )
-        sent = published(stdout)
-        rows = sum(r for r, _ in sent.values())
+        rows, _ = sent(published)
         return {
-            "measurements": [measurement(spec["variant"], "postgres", rows, seconds)],
-            "notes": {"published": sent},
+            "measurements": [measurement(spec["variant"], "postgres", rows, seconds)]
         }
 
 

@@ -6,8 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from benchmarks.cases import Case, child_main, measurement
-from benchmarks.cases._etl import etl, phases, preload
-from benchmarks.dataset import memory_args
 
 if TYPE_CHECKING:
     from benchmarks.cases import CaseContext, Result, RunPlan, Spec
@@ -21,38 +19,29 @@ class RebuildDuckDB(Case):
     def check(
         self, ctx: CaseContext, plan: RunPlan, spec: Spec, result: Result
     ) -> None:
-        from benchmarks.compare import (
-            check_tables,
-            duckdb_source,
-            prod_tables,
-            staging_tables,
-        )
+        from benchmarks.compare import check_tables, duckdb_source
 
         check_tables(
             plan.reference,
             duckdb_source(Path(spec["workdir"]) / "warehouse.duckdb"),
-            [*staging_tables(), *prod_tables()],
+            self.compared_tables(plan.variant),
             f"etl run --engine {plan.variant}",
         )
 
     def measure(self, spec: Spec) -> Result:
+        from benchmarks.build import preload, run
+
         preload()
-        warehouse = Path(spec["workdir"]) / "warehouse.duckdb"
-        seconds, stdout = etl(
-            "run",
-            "--data-dir",
-            spec["data_dir"],
-            "--warehouse",
-            str(warehouse),
-            "--engine",
-            spec["variant"],
-            *memory_args(spec.get("memory_limit")),
+        seconds, _ = run(
+            Path(spec["data_dir"]),
+            Path(spec["workdir"]) / "warehouse.duckdb",
+            engine=spec["variant"],
+            memory_limit=spec["memory_limit"],
         )
         return {
             "measurements": [
                 measurement(spec["variant"], "duckdb", spec["rows"], seconds)
-            ],
-            "notes": {"phases": phases(stdout)},
+            ]
         }
 
 

@@ -10,42 +10,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
-from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 import pandas as pd
 import sqlalchemy as sa
 
-from benchmarks.classic.staging import ENTITIES, build_staging
+from benchmarks.classic import PROD_TABLES, SQL_DIR
+from benchmarks.classic.staging import build_staging
+from engine.contracts import ENTITIES
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from pathlib import Path
 
     from benchmarks.classic.staging import Staged
 
-SQL_DIR: Final = Path(__file__).parent / "sql"
-PROD_TABLES: Final = (
-    "customer_metrics",
-    "daily_category_metrics",
-    "daily_product_metrics",
-    "daily_sales",
-    "monthly_sales",
-)
 CHUNKSIZE: Final = 500
 _DAY: Final = re.compile(r"^(?:date=)?(\d{4}-\d{2}-\d{2})$")
-
-
-@dataclass
-class ClassicResult:
-    """Rows written and seconds per layer."""
-
-    raw_rows: int = 0
-    staging_rows: int = 0
-    prod_rows: int = 0
-    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -63,22 +45,12 @@ def create_schema(engine: sa.Engine) -> None:
         con.exec_driver_sql((SQL_DIR / "schema.sql").read_text())
 
 
-def run_classic(engine: sa.Engine, data_dir: Path) -> ClassicResult:
-    """Build raw, staging and prod from the partition files; tables must exist."""
-    result = ClassicResult()
-    started = time.perf_counter()
-    result.raw_rows = load_raw(engine, data_dir)
-    result.seconds["raw"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    staged = build_staging(read_raw(engine))
-    result.staging_rows = load_staging(engine, staged)
-    result.seconds["staging"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    result.prod_rows = load_prod(engine, as_of=last_partition_date(engine))
-    result.seconds["prod"] = time.perf_counter() - started
-    return result
+def run_classic(engine: sa.Engine, data_dir: Path) -> int:
+    """Build raw, staging and prod from the partition files (tables must exist); raw rows."""
+    raw_rows = load_raw(engine, data_dir)
+    load_staging(engine, build_staging(read_raw(engine)))
+    load_prod(engine, as_of=last_partition_date(engine))
+    return raw_rows
 
 
 # -- raw -----------------------------------------------------------------------------
@@ -135,13 +107,12 @@ def read_raw(engine: sa.Engine) -> dict[str, pd.DataFrame]:
     }
 
 
-def load_staging(engine: sa.Engine, staged: Mapping[str, Staged]) -> int:
+def load_staging(engine: sa.Engine, staged: Mapping[str, Staged]) -> None:
     frames = {}
     for entity, result in staged.items():
         frames[entity] = result.clean
         frames[f"{entity}_rejects"] = result.rejects
     _reload(engine, "staging", frames)
-    return sum(len(df) for df in frames.values())
 
 
 # -- prod ----------------------------------------------------------------------------
@@ -155,7 +126,7 @@ def last_partition_date(engine: sa.Engine) -> dt.date:
         return con.exec_driver_sql(f"SELECT MAX(d) FROM ({union}) AS days").scalar_one()
 
 
-def load_prod(engine: sa.Engine, *, as_of: dt.date) -> int:
+def load_prod(engine: sa.Engine, *, as_of: dt.date) -> None:
     frames = {
         table: pd.read_sql(
             (SQL_DIR / f"{table}.sql").read_text(), engine, params={"as_of": as_of}
@@ -163,7 +134,6 @@ def load_prod(engine: sa.Engine, *, as_of: dt.date) -> int:
         for table in PROD_TABLES
     }
     _reload(engine, "prod", frames)
-    return sum(len(df) for df in frames.values())
 
 
 def _reload(engine: sa.Engine, schema: str, frames: Mapping[str, pd.DataFrame]) -> None:

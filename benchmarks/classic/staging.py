@@ -26,37 +26,21 @@ from benchmarks.classic.rules import (
     to_money,
     trim,
 )
+from engine import contracts
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-ENTITIES: Final = ("customers", "products", "orders", "order_items")
-KEYS: Final = {
-    "customers": "customer_id",
-    "products": "product_id",
-    "orders": "order_id",
-    "order_items": "order_item_id",
-}
+KEYS: Final = {e: contracts.primary_key(f"staging.{e}")[0] for e in contracts.ENTITIES}
 SOURCE_COLUMNS: Final = {
-    "customers": [
-        "customer_id",
-        "customer_name",
-        "email",
-        "country",
-        "signup_date",
-        "customer_segment",
-    ],
-    "products": ["product_id", "product_name", "category", "price", "cost"],
-    "orders": ["order_id", "customer_id", "order_date", "order_status", "total_amount"],
-    "order_items": [
-        "order_item_id",
-        "order_id",
-        "product_id",
-        "quantity",
-        "unit_price",
-        "discount_percent",
-    ],
+    e: [
+        name
+        for name in contracts.arrow_schema(f"raw.{e}").names
+        if name not in contracts.LINEAGE_COLUMNS
+    ]
+    for e in contracts.ENTITIES
 }
+"""The columns a source file delivers, per entity, from the raw contract."""
 LINEAGE: Final = ["_source_file", "_source_row", "_partition_date"]
 ROW_ORDER: Final = ["_partition_date", "_source_file", "_source_row"]
 REASON: Final = "reject_reason"
