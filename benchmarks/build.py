@@ -80,7 +80,7 @@ def publish(
     warehouse: Path, pg_url: str, *, memory_limit: str | None = None
 ) -> tuple[float, dict[str, Published]]:
     """`etl publish` of every layer; (wall seconds, what each layer sent)."""
-    from engine.pipeline import publish_warehouse
+    from engine.publish import publish_warehouse
 
     settings = _settings(warehouse=warehouse, pg_url=pg_url, memory_limit=memory_limit)
     with _as_bench_error("etl publish"), Timer() as timer:
@@ -90,9 +90,12 @@ def publish(
 
 def setup_postgres(pg_url: str) -> None:
     """`etl setup --pg-url`: schemas, tables, keys, indexes, as a deployment has them."""
-    from engine.postgres import PostgresTarget
+    from engine.config import Settings
+    from engine.sink import connect_target
 
-    with _as_bench_error("etl setup"), PostgresTarget(pg_url) as target:
+    target = connect_target(Settings(pg_url=pg_url))
+    assert target is not None
+    with _as_bench_error("etl setup"), contextlib.closing(target):
         target.setup()
 
 

@@ -92,7 +92,7 @@ def print_run_summary(summary: RunSummary, pg_url: str | None, warehouse: str) -
 
 
 def echo_published(pg_url: str | None, published: Mapping[str, Any]) -> None:
-    """The 'published to URL: raw N rows S s, ...' line (the benchmarks parse it)."""
+    """The 'published to URL: raw N rows S s, ...' line."""
     from engine.config import redact
 
     sent = ", ".join(
