@@ -27,7 +27,7 @@ class Settings:
     warehouse: Path = DEFAULT_WAREHOUSE
     """The embedded DuckDB warehouse file, the engine's working store."""
     pg_url: str | None = None
-    """libpq URL of a PostgreSQL publish target; None publishes to DuckDB only."""
+    """libpq URL of a PostgreSQL target; None builds the warehouse only."""
     full_refresh: bool = False
     """Rebuild raw from every file instead of only new or changed ones."""
     as_of: dt.date | None = None

@@ -1,4 +1,4 @@
-"""The embedded DuckDB warehouse: the engine's working store and default target.
+"""The embedded DuckDB warehouse: the engine's working store and the source of every publish.
 
 Every layer is published inside one DuckDB transaction, so a failed or killed run
 leaves the previous tables intact and readable.
