@@ -6,6 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 pytest_plugins = ["tests.pg_server"]
+# Helpers that assert on behalf of several test modules keep pytest's detailed messages.
+pytest.register_assert_rewrite("tests.staging_engines", "tests.staging_rows")
 
 
 @pytest.fixture
@@ -50,3 +52,13 @@ def built_warehouse(generated_dir, tmp_path_factory):
     path = tmp_path_factory.mktemp("built") / "warehouse.duckdb"
     run_pipeline(Settings(data_dir=generated_dir, warehouse=path))
     return path
+
+
+@pytest.fixture
+def target(pg_url):
+    """A set-up PostgresTarget on the test's own database (test_postgres_*.py)."""
+    from engine.postgres import PostgresTarget
+
+    with PostgresTarget(pg_url) as target:
+        target.setup()
+        yield target
