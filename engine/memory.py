@@ -50,11 +50,13 @@ def format_size(size: int) -> str:
     return f"{size}B"
 
 
-DUCKDB_SHARE: Final = {"duckdb": 0.75, "polars": 0.25, "publish": 0.5}
+DUCKDB_SHARE: Final = {"duckdb": 0.65, "polars": 0.25, "publish": 0.5}
 """DuckDB's part of the budget, by what the run does; the rest is Polars', Arrow's, Python's.
 
 ``duckdb``: staging and prod run inside DuckDB, which spills to the temp directory when
-its share is full; the rest covers Python, the libraries and Arrow batches in flight.
+its share is full; the rest covers Python, the libraries and Arrow batches in flight, and
+DuckDB's own use beyond its limit (at scale 100 with a 2.6 GiB limit the process peaked
+0.9 GiB above it).
 ``polars``: the Polars pieces are computed while the warehouse is open, and DuckDB keeps
 the blocks it has read cached up to its limit; its work here (ingest, filtered scans,
 key look-ups, loads) streams or spills, so it gets a quarter and the pieces get more
