@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from benchmarks import answers
 from benchmarks.cases import CASE_NAMES
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from benchmarks.runner import Options, Record
+    from benchmarks.results import Record
+    from benchmarks.runner import Options, Outcome
 
 Key = tuple[float, str, str, str]
 """(scale, case, engine, target)."""
@@ -276,3 +278,38 @@ def _load_vs_copy(head: str, engine: str, get: Any) -> list[str]:  # noqa: ANN40
                 f"{floor.median:.2f} s for {floor.rows:,} rows{same})"
             )
     return lines
+
+
+def tail(outcome: Outcome, *, answers_failed: bool, changed: bool) -> str:
+    """What vouches for the reference, then what was skipped, not compared or failed."""
+    lines = [_answers_line(failed=answers_failed)]
+    lines += _section("**Skipped:**", outcome.skipped)
+    lines += _section(
+        "**Not compared** (the variant does not build these):", outcome.uncompared
+    )
+    if changed:
+        # Runs are checked against a reference from the same code, but their times
+        # then come from different engine versions.
+        lines.append(
+            "\n**Warning:** engine/, queries/ or sql/ changed during this session; "
+            "the timings span more than one engine version. Rerun for a clean table."
+        )
+    lines += _section("**Failed (no timings reported for these):**", outcome.failures)
+    return "\n".join(lines)
+
+
+def _section(heading: str, lines: list[str]) -> list[str]:
+    """A Markdown list under its heading, when there is anything to list."""
+    return [f"\n{heading}\n", *(f"- {line}" for line in lines)] if lines else []
+
+
+def _answers_line(*, failed: bool) -> str:
+    dataset = answers.DATASET
+    verdict = "see Failed below" if failed else "equal"
+    return (
+        f"\nThe reference is vouched for by stored answers: {', '.join(answers.ENGINES)} "
+        f"builds of `etl generate --scale {dataset['scale']:g} --days {dataset['days']} "
+        f"--seed {dataset['seed']}` against tests/oracle.py's answers in "
+        f"benchmarks/reference/{answers.ANSWERS.name}: {verdict}; "
+        f"no oracle answer for {', '.join(answers.unanswered()) or 'none'}."
+    )

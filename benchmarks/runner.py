@@ -4,51 +4,25 @@ output checked against the reference before its timing counts, rows appended to 
 
 from __future__ import annotations
 
-import csv
-import dataclasses
 import datetime as dt
 import json
 import math
-import os
-import platform
 import shutil
 import sys
 from dataclasses import dataclass, field
-from importlib import metadata
 from typing import TYPE_CHECKING, Final
 
 from benchmarks import answers, report
 from benchmarks.cases import BenchError, CaseContext, Run, load
 from benchmarks.dataset import engine_hash, ensure_dataset
 from benchmarks.process import failure, spawn
+from benchmarks.results import Record, append_csv, upgrade_csv, versions
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from benchmarks.cases import Case
 
-CSV_HEADER: Final = (
-    "timestamp",
-    "case",
-    "engine",
-    "target",
-    "scale",
-    "rows",
-    "repeat",
-    "seconds",
-    "rows_per_s",
-    "peak_rss_mb",
-    "polars",
-    "duckdb",
-    "pyarrow",
-    "adbc",
-    "python",
-    "cpus",
-    "days",
-    "input_rows",
-    "memory_limit_mb",
-)
-"""Columns of benchmarks.csv; an older file is rewritten with the new columns empty."""
 WARMUP_DAYS: Final = 7
 """Days of a classic variant's warm-up, which also measures its rate for the cap."""
 
@@ -84,61 +58,6 @@ class Options:
         return (parse_size(limit) if limit else DEFAULT_MEMORY_LIMIT) / 1e6
 
 
-@dataclass(frozen=True)
-class Record:
-    """One measurement of one run."""
-
-    timestamp: str
-    case: str
-    engine: str
-    target: str
-    scale: float
-    rows: int
-    repeat: int
-    seconds: float
-    peak_rss_mb: float
-    days: int
-    full_days: int
-    input_rows: int
-    """Raw rows of the data this run read (fewer than full_rows when capped)."""
-    full_rows: int
-    memory_limit_mb: float | None = None
-    """The memory budget the run was given; None for cases that take none."""
-
-    @property
-    def capped(self) -> bool:
-        return self.days < self.full_days
-
-    def csv_row(self) -> dict[str, object]:
-        """The run's columns of benchmarks.csv (the versions are added by the writer)."""
-        rate = f"{self.rows / self.seconds:.0f}" if self.seconds > 0 else ""
-        limit = self.memory_limit_mb
-        return dataclasses.asdict(self) | {
-            "scale": f"{self.scale:g}",
-            "seconds": f"{self.seconds:.4f}",
-            "rows_per_s": rate,
-            "peak_rss_mb": f"{self.peak_rss_mb:.1f}",
-            "memory_limit_mb": "" if limit is None else f"{limit:.0f}",
-        }
-
-
-def versions() -> dict[str, str]:
-    def version(name: str) -> str:
-        try:
-            return metadata.version(name)
-        except metadata.PackageNotFoundError:
-            return ""
-
-    return {
-        "polars": version("polars"),
-        "duckdb": version("duckdb"),
-        "pyarrow": version("pyarrow"),
-        "adbc": version("adbc-driver-postgresql"),
-        "python": platform.python_version(),
-        "cpus": str(os.cpu_count() or 0),
-    }
-
-
 @dataclass
 class Outcome:
     """What a session found: the measurements and the lines of the summary's tail."""
@@ -155,7 +74,7 @@ def run(options: Options) -> int:
     facts = report.machine_facts()
     code_at_start = engine_hash()
     outcome = Outcome()
-    _upgrade_csv(options.out / "benchmarks.csv")
+    upgrade_csv(options.out / "benchmarks.csv")
     _say("[answers] checking each engine against the oracle's stored answers")
     answer_failures = answers.check_engines(options.out / "cache")
     outcome.failures += answer_failures
@@ -163,17 +82,8 @@ def run(options: Options) -> int:
         _run_scale(scale, options, started.isoformat(), outcome)
     end_facts = report.machine_facts()
     print(report.markdown(outcome.records, facts, end_facts, versions(), options))
-    print(_answers_line(failed=bool(answer_failures)))
-    _section("**Skipped:**", outcome.skipped)
-    _section("**Not compared** (the variant does not build these):", outcome.uncompared)
-    if engine_hash() != code_at_start:
-        # Runs are checked against a reference from the same code, but their times
-        # then come from different engine versions.
-        print(
-            "\n**Warning:** engine/, queries/ or sql/ changed during this session; "
-            "the timings span more than one engine version. Rerun for a clean table."
-        )
-    _section("**Failed (no timings reported for these):**", outcome.failures)
+    changed = engine_hash() != code_at_start
+    print(report.tail(outcome, answers_failed=bool(answer_failures), changed=changed))
     return 1 if outcome.failures else 0
 
 
@@ -206,26 +116,6 @@ def _run_scale(
         ]
 
 
-def _section(heading: str, lines: list[str]) -> None:
-    """A Markdown list under its heading, when there is anything to list."""
-    if lines:
-        print(f"\n{heading}\n")
-        for line in lines:
-            print(f"- {line}")
-
-
-def _answers_line(*, failed: bool) -> str:
-    dataset = answers.DATASET
-    verdict = "see Failed below" if failed else "equal"
-    return (
-        f"\nThe reference is vouched for by stored answers: {', '.join(answers.ENGINES)} "
-        f"builds of `etl generate --scale {dataset['scale']:g} --days {dataset['days']} "
-        f"--seed {dataset['seed']}` against tests/oracle.py's answers in "
-        f"benchmarks/reference/{answers.ANSWERS.name}: {verdict}; "
-        f"no oracle answer for {', '.join(answers.unanswered()) or 'none'}."
-    )
-
-
 def _run_case(ctx: CaseContext, case: Case, timestamp: str, outcome: Outcome) -> None:
     where = f"scale {ctx.scale:g} {case.name}"
     if case.needs_pg and not ctx.options.pg_url:
@@ -250,7 +140,7 @@ def _run_case(ctx: CaseContext, case: Case, timestamp: str, outcome: Outcome) ->
                 outcome.failures.append(f"{where}/{variant}: {exc}")
                 _say(f"[{where}/{variant}] FAILED: {exc}")
                 continue
-            _append_csv(ctx.options.out / "benchmarks.csv", found)
+            append_csv(ctx.options.out / "benchmarks.csv", found)
             outcome.records += found
     except BenchError as exc:
         outcome.failures.append(f"{where}: {exc}")
@@ -348,35 +238,6 @@ def _one_run(
         if not ctx.options.keep_work:
             shutil.rmtree(run.workdir, ignore_errors=True)
     return measured, rss_mb
-
-
-def _append_csv(path: Path, records: list[Record]) -> None:
-    if not records:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    new, info = not path.exists(), versions()
-    with path.open("a", newline="") as handle:
-        writer = csv.DictWriter(handle, CSV_HEADER, extrasaction="ignore")
-        if new:
-            writer.writeheader()
-        writer.writerows(r.csv_row() | info for r in records)
-
-
-def _upgrade_csv(path: Path) -> None:
-    """Rewrite a CSV of an older harness under today's header, new columns empty."""
-    if not path.exists():
-        return
-    with path.open(newline="") as handle:
-        reader = csv.DictReader(handle)
-        rows = list(reader)
-    if tuple(reader.fieldnames or ()) == CSV_HEADER:
-        return
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    with tmp.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, CSV_HEADER, restval="", extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-    tmp.replace(path)
 
 
 def _has_pandas() -> bool:

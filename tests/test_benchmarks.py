@@ -10,7 +10,7 @@ import pytest
 
 from benchmarks.__main__ import main
 from benchmarks.compare import classic_tables
-from benchmarks.runner import CSV_HEADER
+from benchmarks.results import CSV_HEADER
 
 TINY = ["--scale", "0.05", "--days", "3", "--repeat", "1", "--no-warmup"]
 
@@ -105,7 +105,8 @@ def test_harness_refuses_a_database_prefix_it_could_not_own(monkeypatch):
 
 def test_classic_days_cap_follows_the_budget(tmp_path):
     from benchmarks.cases import CaseContext
-    from benchmarks.runner import Options, Record, _classic_days
+    from benchmarks.results import Record
+    from benchmarks.runner import Options, _classic_days
 
     class FakeDataset:
         def rows(self, days=None):
@@ -141,7 +142,8 @@ def test_classic_days_cap_follows_the_budget(tmp_path):
 
 def test_summary_labels_a_capped_run_as_extrapolated(tmp_path):
     from benchmarks.report import markdown
-    from benchmarks.runner import Options, Record
+    from benchmarks.results import Record
+    from benchmarks.runner import Options
 
     def record(case, target, rows, input_rows, seconds, days):
         return Record(
@@ -302,7 +304,7 @@ def test_given_data_must_hold_the_days_asked_for(tmp_path):
 
 
 def test_a_csv_of_an_older_harness_gets_the_new_columns(tmp_path):
-    from benchmarks.runner import _upgrade_csv
+    from benchmarks.results import upgrade_csv
 
     path = tmp_path / "benchmarks.csv"
     old_header = CSV_HEADER[:-3]
@@ -310,7 +312,7 @@ def test_a_csv_of_an_older_harness_gets_the_new_columns(tmp_path):
         ",".join(old_header) + "\n" + ",".join(["x"] * len(old_header)) + "\n"
     )
 
-    _upgrade_csv(path)
+    upgrade_csv(path)
 
     header, row = read_csv(path)
     assert tuple(header) == CSV_HEADER
