@@ -90,21 +90,20 @@ class CopyFloor(Case):
     def measure(self, run: Run) -> Measurements:
         import adbc_driver_postgresql.dbapi as adbc_pg
 
+        from benchmarks.pg import run_sql
+
         assert run.pg_url is not None
         url, files = run.pg_url, Path(run.extra["files"])
         counts: dict[str, int] = run.extra["counts"]
         # Biggest first, so parallel connections finish together.
         tables = sorted(counts, key=lambda t: -counts[t])
-        with adbc_pg.connect(url) as conn:
-            with conn.cursor() as cur:
-                cur.execute(f"DROP SCHEMA IF EXISTS {FLOOR} CASCADE")
-                cur.execute(f"CREATE SCHEMA {FLOOR}")
-                for table in tables:
-                    cur.execute(f"CREATE TABLE {_floor_name(table)} (LIKE {table})")
-            conn.commit()
-            with conn.cursor() as cur:
-                cur.execute("CHECKPOINT")
-            conn.commit()
+        run_sql(
+            url,
+            f"DROP SCHEMA IF EXISTS {FLOOR} CASCADE",
+            f"CREATE SCHEMA {FLOOR}",
+            *(f"CREATE TABLE {_floor_name(t)} (LIKE {t})" for t in tables),
+            "CHECKPOINT",
+        )
         workers = (os.cpu_count() or 1) if run.variant == "copy-parallel" else 1
         queue = list(tables)
 
