@@ -33,10 +33,6 @@ class Group:
         return self.records[0]
 
     @property
-    def k(self) -> int:
-        return len(self.records)
-
-    @property
     def rows(self) -> int:
         return self.first.rows
 
@@ -51,16 +47,6 @@ class Group:
     @property
     def peak_rss(self) -> float:
         return max(r.peak_rss_mb for r in self.records)
-
-    @property
-    def capped(self) -> bool:
-        return self.first.capped
-
-    @property
-    def extrapolated_seconds(self) -> float:
-        """Linear in the raw rows read: the median time scaled up to the full data set."""
-        first = self.first
-        return self.median * first.full_rows / max(first.input_rows, 1)
 
 
 def machine_facts() -> dict[str, Any]:
@@ -121,18 +107,20 @@ def markdown(
     for key in sorted(found, key=_order):
         g = found[key]
         seconds = [r.seconds for r in g.records]
-        mark = " ¹" if g.capped else ""
+        mark = " ¹" if g.first.capped else ""
         lines.append(
             f"| {g.first.case}{mark} | {g.first.engine} | {g.first.target} | "
-            f"{g.first.scale:g} | {g.rows:,} | {g.k} | {g.median:.2f} | "
+            f"{g.first.scale:g} | {g.rows:,} | {len(seconds)} | {g.median:.2f} | "
             f"{min(seconds):.2f} | {max(seconds):.2f} | {g.rate:,.0f} | {g.peak_rss:,.0f} |"
         )
-        if g.capped:
+        if g.first.capped:
+            # Linear in the raw rows read: the median scaled up to the full data.
+            full = g.median * g.first.full_rows / max(g.first.input_rows, 1)
             notes.append(
                 f"¹ {g.first.case}/{g.first.engine} {g.first.target} at scale "
                 f"{g.first.scale:g} ran on the first {g.first.days} of {g.first.full_days} "
                 f"days ({g.first.input_rows:,} of {g.first.full_rows:,} raw rows) to stay within the time "
-                f"budget. EXTRAPOLATED, not measured: about {g.extrapolated_seconds:,.0f} s "
+                f"budget. EXTRAPOLATED, not measured: about {full:,.0f} s "
                 "for the full data at the measured rate."
             )
     if notes:
@@ -215,7 +203,7 @@ def ratios(found: dict[Key, Group]) -> list[str]:
                 how = (
                     f"; classic ran {classic.first.days} of {classic.first.full_days} days, "
                     "so its full-data time is EXTRAPOLATED"
-                    if classic.capped
+                    if classic.first.capped
                     else ""
                 )
                 lines.append(
@@ -242,7 +230,9 @@ def ratios(found: dict[Key, Group]) -> list[str]:
             pandas = get(case, "pandas", target)
             if polars and pandas:
                 capped = (
-                    " (pandas on fewer days: rates compared)" if pandas.capped else ""
+                    " (pandas on fewer days: rates compared)"
+                    if pandas.first.capped
+                    else ""
                 )
                 lines.append(
                     f"{head} {case} {target}: Polars engine rows/s / pandas rows/s = "
