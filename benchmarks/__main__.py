@@ -7,22 +7,15 @@ Example:
 
 from __future__ import annotations
 
-import click
-
 from benchmarks.cli import bench
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command; its exit code (2 for a usage error, 1 for a failed case)."""
     try:
-        bench.main(argv, prog_name="python -m benchmarks", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
-        return 130
+        bench.main(argv, prog_name="python -m benchmarks")
+    except SystemExit as exc:
+        return int(exc.code or 0)
     return 0
 
 

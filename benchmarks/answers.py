@@ -163,9 +163,9 @@ def check_engines(cache: Path) -> list[str]:
 def _fixed_data(cache: Path) -> Path:
     """The fixed data set, generated into the cache once per generator code."""
     from benchmarks.build import in_own_process
-    from benchmarks.dataset import source_hash
+    from benchmarks.dataset import generator_hash
 
-    data = cache / f"answers-data-gen-{source_hash('engine/generate.py')}"
+    data = cache / f"answers-data-gen-{generator_hash()}"
     if not data.is_dir():
         tmp = data.with_name(f".{data.name}-{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)

@@ -10,20 +10,19 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
-import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from benchmarks.cases import BenchError, Timer
+from benchmarks.process import failure, spawn
 
 if TYPE_CHECKING:
     from engine.config import Settings
     from engine.pipeline import RunSummary
     from engine.publish import Published
 
-REPO: Final = Path(__file__).resolve().parents[1]
 START: Final = dt.date(2025, 1, 1)
 """First day of every benchmark data set."""
 
@@ -107,22 +106,12 @@ def sent(published: dict[str, Published]) -> tuple[int, float]:
 
 def in_own_process(task: str, **arguments: str | float | None) -> None:
     """Run generate or run (untimed) in a process of its own; raise with its error."""
-    done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.build", json.dumps([task, arguments])],
-        cwd=REPO,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        msg = f"{task} {arguments} failed: {done.stderr.strip()[-500:]}"
-        raise BenchError(msg)
-
-
-def clean_env() -> dict[str, str]:
-    """This environment without ETL_* settings: a stray ETL_PG_URL must not redirect a run."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("ETL_")}
+    with tempfile.TemporaryDirectory(prefix="etl_bench_build_") as tmp:
+        log = Path(tmp) / "build.log"
+        code, _ = spawn("benchmarks.build", json.dumps([task, arguments]), log=log)
+        if code != 0:
+            msg = f"{task} {arguments} failed: {failure(log, code)}"
+            raise BenchError(msg)
 
 
 def _settings(memory_limit: str | None, **fields: object) -> Settings:

@@ -10,11 +10,12 @@ the generator, with the memory budget the runs were given as a line on the RSS a
 
 from __future__ import annotations
 
-import argparse
 import csv
 import statistics
 from collections import defaultdict
 from pathlib import Path
+
+import click
 
 DEFAULT_RESULTS = Path(__file__).resolve().parent / "results"
 # Sub-steps that would crowd the chart; the full table has them.
@@ -167,30 +168,36 @@ def draw(csv_path: Path, png_path: Path, *, sweep: bool = False) -> Path:
     return png_path
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.chart")
-    parser.add_argument("--csv", type=Path, default=DEFAULT_RESULTS / "benchmarks.csv")
-    parser.add_argument(
-        "--out",
-        type=Path,
-        help="PNG to write [benchmarks/results/benchmarks.png; "
-        "with --sweep docs/scale-sweep.png]",
-    )
-    parser.add_argument(
-        "--sweep",
-        action="store_true",
-        help="only the rebuilds and the generator, with the memory budget drawn",
-    )
-    args = parser.parse_args(argv)
-    if not args.csv.exists():
-        print(f"Error: {args.csv}: no results yet; run python -m benchmarks first")
-        return 1
-    default = (
-        DOCS / "scale-sweep.png" if args.sweep else DEFAULT_RESULTS / "benchmarks.png"
-    )
-    print(draw(args.csv, args.out or default, sweep=args.sweep))
-    return 0
+@click.command(
+    "python -m benchmarks.chart",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEFAULT_RESULTS / "benchmarks.csv",
+    help="Results to draw [default: benchmarks/results/benchmarks.csv].",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="PNG to write [default: benchmarks/results/benchmarks.png; with --sweep "
+    "docs/scale-sweep.png].",
+)
+@click.option(
+    "--sweep",
+    is_flag=True,
+    help="Only the rebuilds and the generator, with the memory budget drawn.",
+)
+def main(csv_path: Path, out: Path | None, sweep: bool) -> None:
+    """Draw benchmarks.csv: median seconds and peak RSS per case and scale."""
+    if not csv_path.exists():
+        msg = f"{csv_path}: no results yet; run python -m benchmarks first"
+        raise click.ClickException(msg)
+    default = DOCS / "scale-sweep.png" if sweep else DEFAULT_RESULTS / "benchmarks.png"
+    click.echo(draw(csv_path, out or default, sweep=sweep))
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()

@@ -4,7 +4,7 @@ decimals. Runs in the harness process, after the run's process has exited.
 The comparison is `EXCEPT ALL` both ways in DuckDB SQL, under a memory limit and with
 a spill folder, so the harness never holds a whole table: a DuckDB warehouse is
 attached read-only, a PostgreSQL table is streamed in Arrow batches into a scratch
-DuckDB file first. Small in-memory results (Arrow tables) are compared the same way.
+DuckDB file first, Parquet files are read where they are.
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
     import duckdb
-    import pyarrow as pa
 
-    Source = Callable[["duckdb.DuckDBPyConnection", str], str | pa.Table]
+    Source = Callable[["duckdb.DuckDBPyConnection", str], str]
     """Makes a table's candidate rows readable in the check connection: returns the
-    name to select from, or an Arrow table (small results only)."""
+    name to select from."""
 
 REJECT_COLUMNS: Final = ("reject_reason", "_source_file", "_source_row")
 """A reject is identified by its raw row and reason; its values are the raw ones."""
@@ -92,14 +91,10 @@ def postgres_source(url: str) -> Source:
 
 
 def parquet_source(directory: Path) -> Source:
+    """Tables written as <directory>/<table>.parquet (transform_only.write_parquet)."""
     return lambda _con, table: (
         f"read_parquet('{_quoted(directory / f'{table}.parquet')}')"
     )
-
-
-def arrow_source(read: Callable[[str], pa.Table]) -> Source:
-    """Tables made in memory by a test or a small transform."""
-    return lambda _con, table: read(table)
 
 
 def check_tables(
@@ -109,15 +104,7 @@ def check_tables(
     problems = []
     with _check_connection(reference) as con:
         for table in tables:
-            candidate = source(con, table)
-            if isinstance(candidate, str):
-                problem = _compare(con, table, candidate)
-            else:
-                con.register("_candidate", candidate)
-                try:
-                    problem = _compare(con, table, "_candidate")
-                finally:
-                    con.unregister("_candidate")
+            problem = _compare(con, table, source(con, table))
             if problem:
                 problems.append(problem)
     if problems:

@@ -13,8 +13,9 @@ import shutil
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from benchmarks.build import REPO, START, in_own_process
+from benchmarks.build import START, in_own_process
 from benchmarks.cases import BenchError
+from benchmarks.process import REPO
 from engine.contracts import ENTITIES
 
 if TYPE_CHECKING:
@@ -38,6 +39,11 @@ def engine_hash() -> str:
     return source_hash(
         "engine/**/*.py", "queries/**/*.py", "queries/**/*.sql", "sql/**/*.sql"
     )
+
+
+def generator_hash() -> str:
+    """Short hash of the generator: data sets are cached per generator code."""
+    return source_hash("engine/generate/*.py")
 
 
 def file_hashes(root: Path) -> dict[str, str]:
@@ -69,25 +75,11 @@ class Dataset:
     def source_dir(self) -> Path:
         return self.source or self.root / "data"
 
-    @property
-    def data_dir(self) -> Path:
-        return self.view(self.days)
-
-    def generate(self) -> None:
-        """Write the data set's partitions (untimed, in a process of its own)."""
-        in_own_process(
-            "generate",
-            out=str(self.source_dir),
-            scale=self.scale,
-            seed=self.seed,
-            days=self.days,
-        )
-
     def manifest(self) -> dict[str, str]:
         """sha256 of every file of the data set, by relative path."""
         path = self.root / "manifest.json"
         if not path.exists():
-            path.write_text(json.dumps(file_hashes(self.data_dir), indent=0))
+            path.write_text(json.dumps(file_hashes(self.view(self.days)), indent=0))
         return json.loads(path.read_text())
 
     @functools.cached_property
@@ -135,22 +127,17 @@ class Dataset:
             tmp.rename(path)
         return path
 
+    @functools.cache  # noqa: B019 - a handful of datasets per session
     def rows(self, days: int | None = None) -> int:
         """Raw rows (all four tables) in the first `days` days."""
-        return sum(self.table_rows(days or self.days).values())
-
-    @functools.cache  # noqa: B019 - a handful of datasets per session
-    def table_rows(self, days: int) -> dict[str, int]:
         import pyarrow.parquet as pq
 
-        view = self.view(days)
-        return {
-            table: sum(
-                pq.ParquetFile(path).metadata.num_rows
-                for path in sorted((view / table).glob("*/*.parquet"))
-            )
+        view = self.view(days or self.days)
+        return sum(
+            pq.ParquetFile(path).metadata.num_rows
             for table in ENTITIES
-        }
+            for path in sorted((view / table).glob("*/*.parquet"))
+        )
 
 
 def ensure_dataset(
@@ -172,13 +159,14 @@ def ensure_dataset(
         root = cache / f"given-s{scale:g}-seed-{seed}-days-{days}-at-{where}"
         root.mkdir(parents=True, exist_ok=True)
         return Dataset(root, scale, seed, days, source, memory_limit)
-    generator = source_hash("engine/generate/*.py")
-    root = cache / f"scale-{scale:g}-seed-{seed}-days-{days}-gen-{generator}"
+    root = cache / f"scale-{scale:g}-seed-{seed}-days-{days}-gen-{generator_hash()}"
     dataset = Dataset(root, scale, seed, days, memory_limit=memory_limit)
     if not (root / "manifest.json").exists():
         shutil.rmtree(root, ignore_errors=True)
         root.mkdir(parents=True)
-        dataset.generate()
+        in_own_process(
+            "generate", out=str(root / "data"), scale=scale, seed=seed, days=days
+        )
         dataset.manifest()
     return dataset
 

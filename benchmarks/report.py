@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from benchmarks import answers
 from benchmarks.cases import CASE_NAMES
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from benchmarks.runner import Options, Record
+    from benchmarks.results import Record
+    from benchmarks.runner import Options, Outcome
 
 Key = tuple[float, str, str, str]
 """(scale, case, engine, target)."""
@@ -31,10 +33,6 @@ class Group:
         return self.records[0]
 
     @property
-    def k(self) -> int:
-        return len(self.records)
-
-    @property
     def rows(self) -> int:
         return self.first.rows
 
@@ -49,16 +47,6 @@ class Group:
     @property
     def peak_rss(self) -> float:
         return max(r.peak_rss_mb for r in self.records)
-
-    @property
-    def capped(self) -> bool:
-        return self.first.capped
-
-    @property
-    def extrapolated_seconds(self) -> float:
-        """Linear in the raw rows read: the median time scaled up to the full data set."""
-        first = self.first
-        return self.median * first.full_rows / max(first.input_rows, 1)
 
 
 def machine_facts() -> dict[str, Any]:
@@ -119,18 +107,20 @@ def markdown(
     for key in sorted(found, key=_order):
         g = found[key]
         seconds = [r.seconds for r in g.records]
-        mark = " ¹" if g.capped else ""
+        mark = " ¹" if g.first.capped else ""
         lines.append(
             f"| {g.first.case}{mark} | {g.first.engine} | {g.first.target} | "
-            f"{g.first.scale:g} | {g.rows:,} | {g.k} | {g.median:.2f} | "
+            f"{g.first.scale:g} | {g.rows:,} | {len(seconds)} | {g.median:.2f} | "
             f"{min(seconds):.2f} | {max(seconds):.2f} | {g.rate:,.0f} | {g.peak_rss:,.0f} |"
         )
-        if g.capped:
+        if g.first.capped:
+            # Linear in the raw rows read: the median scaled up to the full data.
+            full = g.median * g.first.full_rows / max(g.first.input_rows, 1)
             notes.append(
                 f"¹ {g.first.case}/{g.first.engine} {g.first.target} at scale "
                 f"{g.first.scale:g} ran on the first {g.first.days} of {g.first.full_days} "
                 f"days ({g.first.input_rows:,} of {g.first.full_rows:,} raw rows) to stay within the time "
-                f"budget. EXTRAPOLATED, not measured: about {g.extrapolated_seconds:,.0f} s "
+                f"budget. EXTRAPOLATED, not measured: about {full:,.0f} s "
                 "for the full data at the measured rate."
             )
     if notes:
@@ -213,7 +203,7 @@ def ratios(found: dict[Key, Group]) -> list[str]:
                 how = (
                     f"; classic ran {classic.first.days} of {classic.first.full_days} days, "
                     "so its full-data time is EXTRAPOLATED"
-                    if classic.capped
+                    if classic.first.capped
                     else ""
                 )
                 lines.append(
@@ -240,7 +230,9 @@ def ratios(found: dict[Key, Group]) -> list[str]:
             pandas = get(case, "pandas", target)
             if polars and pandas:
                 capped = (
-                    " (pandas on fewer days: rates compared)" if pandas.capped else ""
+                    " (pandas on fewer days: rates compared)"
+                    if pandas.first.capped
+                    else ""
                 )
                 lines.append(
                     f"{head} {case} {target}: Polars engine rows/s / pandas rows/s = "
@@ -276,3 +268,38 @@ def _load_vs_copy(head: str, engine: str, get: Any) -> list[str]:  # noqa: ANN40
                 f"{floor.median:.2f} s for {floor.rows:,} rows{same})"
             )
     return lines
+
+
+def tail(outcome: Outcome, *, answers_failed: bool, changed: bool) -> str:
+    """What vouches for the reference, then what was skipped, not compared or failed."""
+    lines = [_answers_line(failed=answers_failed)]
+    lines += _section("**Skipped:**", outcome.skipped)
+    lines += _section(
+        "**Not compared** (the variant does not build these):", outcome.uncompared
+    )
+    if changed:
+        # Runs are checked against a reference from the same code, but their times
+        # then come from different engine versions.
+        lines.append(
+            "\n**Warning:** engine/, queries/ or sql/ changed during this session; "
+            "the timings span more than one engine version. Rerun for a clean table."
+        )
+    lines += _section("**Failed (no timings reported for these):**", outcome.failures)
+    return "\n".join(lines)
+
+
+def _section(heading: str, lines: list[str]) -> list[str]:
+    """A Markdown list under its heading, when there is anything to list."""
+    return [f"\n{heading}\n", *(f"- {line}" for line in lines)] if lines else []
+
+
+def _answers_line(*, failed: bool) -> str:
+    dataset = answers.DATASET
+    verdict = "see Failed below" if failed else "equal"
+    return (
+        f"\nThe reference is vouched for by stored answers: {', '.join(answers.ENGINES)} "
+        f"builds of `etl generate --scale {dataset['scale']:g} --days {dataset['days']} "
+        f"--seed {dataset['seed']}` against tests/oracle.py's answers in "
+        f"benchmarks/reference/{answers.ANSWERS.name}: {verdict}; "
+        f"no oracle answer for {', '.join(answers.unanswered()) or 'none'}."
+    )

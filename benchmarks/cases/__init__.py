@@ -1,20 +1,21 @@
-"""The benchmark cases: one module each, a `Case` subclass with runner-side hooks and the
-`measure` function that runs in the case's own process (`python -m benchmarks.cases.X`).
+"""The benchmark cases, one module each: a `Case` with runner-side hooks and the
+`measure` method that runs in the case's own process (`python -m benchmarks.cases`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import json
-import sys
 import time
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 if TYPE_CHECKING:
+    from benchmarks.compare import Source
     from benchmarks.dataset import Dataset
+    from benchmarks.runner import Options
 
 CASE_NAMES: Final = (
     "generator",
@@ -26,10 +27,8 @@ CASE_NAMES: Final = (
     "transform_only",
 )
 
-Spec = dict[str, Any]
-"""What a run process gets (JSON): paths, scale, variant, database URL, ..."""
-Result = dict[str, Any]
-"""What it returns (JSON): {"measurements": [{engine, target, rows, seconds}]}."""
+Measurements = dict[str, tuple[int, float]]
+"""What a run reports, per target: (rows, wall seconds); the engine is the variant."""
 
 
 class BenchError(Exception):
@@ -44,42 +43,49 @@ class CheckFailed(BenchError):
 class CaseContext:
     """Everything a case needs on the runner side for one scale."""
 
+    options: Options
     scale: float
-    seed: int
-    days: int
     dataset: Dataset
-    workroot: Path
-    pg_url: str | None
-    """Admin URL of the PostgreSQL server; databases etl_bench_* are made from it."""
-    options: dict[str, Any] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
     """Per-case scratch space shared by prepare, the runs and finish."""
 
 
 @dataclass(frozen=True)
-class RunPlan:
-    """One process: a warm-up (index 0) or a measured run of a case variant."""
+class Run:
+    """One process: a warm-up (index 0) or a measured run; its spec.json."""
 
     case: str
     variant: str
     index: int
+    scale: float
+    seed: int
     days: int
-    workdir: Path
-    data_dir: Path
-    reference: Path
     rows: int
     """Raw input rows of the run's data."""
+    data_dir: Path
+    reference: Path
+    workdir: Path
+    memory_limit: str | None = None
+    pg_url: str | None = None
+    """The database the run loads (a fresh one per run, or the COPY floor's)."""
+    extra: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def warmup(self) -> bool:
-        return self.index == 0
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), default=str)
+
+    @classmethod
+    def from_json(cls, text: str) -> Run:
+        fields = json.loads(text)
+        paths = {k: Path(fields[k]) for k in ("data_dir", "reference", "workdir")}
+        return cls(**fields | paths)
 
 
 class Case:
     """Runner-side hooks of a case; the defaults do nothing."""
 
-    name: ClassVar[str]
     variants: ClassVar[tuple[str, ...]]
+    label: ClassVar[str] = ""
+    """What made the checked output, for a failed check (`{variant}` filled in)."""
     needs_pg: ClassVar[bool] = False
     classic_variants: ClassVar[frozenset[str]] = frozenset()
     """Variants of the classic (pandas) baseline: they need the bench extra (pandas,
@@ -89,19 +95,30 @@ class Case:
     takes_memory_limit: ClassVar[bool] = False
     """Runs `etl run` or `etl publish`, which get the session's --memory-limit."""
 
+    @property
+    def name(self) -> str:
+        return type(self).__module__.rsplit(".", 1)[-1]
+
     def prepare(self, ctx: CaseContext) -> None:
         """Once per scale, before the first run (untimed)."""
 
-    def before_run(self, ctx: CaseContext, plan: RunPlan) -> Spec:
-        """Extra spec entries for one run, e.g. a fresh database URL."""
-        return {}
+    def before_run(self, ctx: CaseContext, run: Run) -> Run:
+        """The run as its process gets it, e.g. with a fresh database."""
+        return run
 
-    def check(
-        self, ctx: CaseContext, plan: RunPlan, spec: Spec, result: Result
-    ) -> None:
+    def output(self, run: Run) -> Source:
+        """Where the run left its tables, for the check."""
+        raise NotImplementedError
+
+    def check(self, ctx: CaseContext, run: Run) -> None:
         """Raise CheckFailed unless the run's output equals the reference."""
+        from benchmarks.compare import check_tables
 
-    def after_run(self, ctx: CaseContext, plan: RunPlan, spec: Spec) -> None:
+        tables = self.compared_tables(run.variant)
+        label = self.label.format(variant=run.variant)
+        check_tables(run.reference, self.output(run), tables, label)
+
+    def after_run(self, ctx: CaseContext, run: Run) -> None:
         """Clean up one run (also after a failure)."""
 
     def finish(self, ctx: CaseContext) -> None:
@@ -123,7 +140,7 @@ class Case:
 
         return [f"{table}: not in classic baseline" for table in classic_tables()[1]]
 
-    def measure(self, spec: Spec) -> Result:
+    def measure(self, run: Run) -> Measurements:
         """Runs in the case's own process: set up, time the real work, report."""
         raise NotImplementedError
 
@@ -132,50 +149,35 @@ class PostgresDatabaseCase(Case):
     """A case that loads a fresh database per run, checked against the reference."""
 
     needs_pg: ClassVar[bool] = True
+    database: ClassVar[str]
+    """Label in the run's throwaway database name (`{variant}` filled in)."""
 
-    def database_name(self, plan: RunPlan) -> str:
-        """Suffix of the run's throwaway database name."""
-        raise NotImplementedError
-
-    def label(self, plan: RunPlan) -> str:
-        """What produced the tables, for check failures."""
-        raise NotImplementedError
-
-    def before_run(self, ctx: CaseContext, plan: RunPlan) -> Spec:
+    def before_run(self, ctx: CaseContext, run: Run) -> Run:
         from benchmarks.pg import create_database
 
-        assert ctx.pg_url is not None
-        return {"pg_url": create_database(ctx.pg_url, self.database_name(plan))}
+        assert ctx.options.pg_url is not None
+        name = self.database.format(variant=run.variant)
+        url = create_database(ctx.options.pg_url, name)
+        return dataclasses.replace(run, pg_url=url)
 
-    def check(
-        self, ctx: CaseContext, plan: RunPlan, spec: Spec, result: Result
-    ) -> None:
-        from benchmarks.compare import check_tables, postgres_source
+    def output(self, run: Run) -> Source:
+        from benchmarks.compare import postgres_source
 
-        check_tables(
-            plan.reference,
-            postgres_source(spec["pg_url"]),
-            self.compared_tables(plan.variant),
-            self.label(plan),
-        )
+        assert run.pg_url is not None
+        return postgres_source(run.pg_url)
 
-    def after_run(self, ctx: CaseContext, plan: RunPlan, spec: Spec) -> None:
+    def after_run(self, ctx: CaseContext, run: Run) -> None:
         from benchmarks.pg import drop_database
 
-        if ctx.pg_url and "pg_url" in spec:
-            drop_database(ctx.pg_url, spec["pg_url"])
+        if ctx.options.pg_url and run.pg_url:
+            drop_database(ctx.options.pg_url, run.pg_url)
 
 
 def load(name: str) -> Case:
     if name not in CASE_NAMES:
         msg = f"unknown case {name!r}; choose from {', '.join(CASE_NAMES)}"
         raise BenchError(msg)
-    module = importlib.import_module(f"benchmarks.cases.{name}")
-    return module.CASE
-
-
-def measurement(engine: str, target: str, rows: int, seconds: float) -> dict[str, Any]:
-    return {"engine": engine, "target": target, "rows": rows, "seconds": seconds}
+    return importlib.import_module(f"benchmarks.cases.{name}").CASE
 
 
 class Timer:
@@ -188,19 +190,3 @@ class Timer:
 
     def __exit__(self, *exc: object) -> None:
         self.seconds = time.perf_counter() - self.started
-
-
-def child_main(case: Case) -> int:
-    """Entry point of a run process: read the spec, measure, write the result."""
-    spec_path = Path(sys.argv[1])
-    spec = json.loads(spec_path.read_text())
-    try:
-        result = case.measure(spec)
-    except BenchError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        return 2
-    except Exception:  # noqa: BLE001 - the runner shows the traceback from the log
-        traceback.print_exc()
-        return 1
-    Path(spec["result_path"]).write_text(json.dumps(result, default=str))
-    return 0

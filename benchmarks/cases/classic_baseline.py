@@ -8,56 +8,34 @@ lacks is listed in the summary as not compared.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from benchmarks.cases import (
-    BenchError,
-    PostgresDatabaseCase,
-    Timer,
-    child_main,
-    measurement,
-)
+from benchmarks.cases import PostgresDatabaseCase, Timer
 
 if TYPE_CHECKING:
-    from benchmarks.cases import Result, RunPlan, Spec
+    from benchmarks.cases import Measurements, Run
 
 
 class ClassicBaseline(PostgresDatabaseCase):
-    name: ClassVar[str] = "classic_baseline"
     holds_tables: ClassVar[bool] = True
     variants: ClassVar[tuple[str, ...]] = ("pandas",)
     classic_variants: ClassVar[frozenset[str]] = frozenset({"pandas"})
+    database: ClassVar[str] = "classic"
+    label: ClassVar[str] = "classic baseline"
 
-    def database_name(self, plan: RunPlan) -> str:
-        return "classic"
+    def measure(self, run: Run) -> Measurements:
+        # The runner has checked that the bench extra is installed.
+        from benchmarks.classic import pipeline
 
-    def label(self, plan: RunPlan) -> str:
-        return "classic baseline"
-
-    def measure(self, spec: Spec) -> Result:
-        try:
-            from benchmarks.classic import pipeline
-        except ImportError as exc:
-            msg = (
-                f"the classic baseline needs the bench extra ({exc.name} is missing): "
-                ".venv/bin/python -m pip install -e '.[bench]'"
-            )
-            raise BenchError(msg) from exc
-
-        engine = pipeline.create_engine(spec["pg_url"])
+        assert run.pg_url is not None
+        engine = pipeline.create_engine(run.pg_url)
         try:
             pipeline.create_schema(engine)
             with Timer() as timer:
-                raw_rows = pipeline.run_classic(engine, Path(spec["data_dir"]))
+                raw_rows = pipeline.run_classic(engine, run.data_dir)
         finally:
             engine.dispose()
-        return {
-            "measurements": [measurement("pandas", "postgres", raw_rows, timer.seconds)]
-        }
+        return {"postgres": (raw_rows, timer.seconds)}
 
 
 CASE = ClassicBaseline()
-
-if __name__ == "__main__":
-    raise SystemExit(child_main(CASE))

@@ -10,25 +10,19 @@ and the server writes each table to a binary COPY file. A run creates empty copi
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Final
 
-from benchmarks.cases import (
-    BenchError,
-    Case,
-    CheckFailed,
-    Timer,
-    child_main,
-    measurement,
-)
+from benchmarks.cases import BenchError, Case, CheckFailed, Timer
 
 if TYPE_CHECKING:
     from adbc_driver_manager.dbapi import Connection
 
-    from benchmarks.cases import CaseContext, Result, RunPlan, Spec
+    from benchmarks.cases import CaseContext, Measurements, Run
 
 FLOOR: Final = "copy_floor"
 """Schema of the key-less copies the timed COPY statements fill."""
@@ -44,7 +38,6 @@ def _floor_name(table: str) -> str:
 
 
 class CopyFloor(Case):
-    name: ClassVar[str] = "copy_floor"
     holds_tables: ClassVar[bool] = True
     variants: ClassVar[tuple[str, ...]] = ("copy-serial", "copy-parallel")
     needs_pg: ClassVar[bool] = True
@@ -52,8 +45,8 @@ class CopyFloor(Case):
     def prepare(self, ctx: CaseContext) -> None:
         from benchmarks.pg import create_database, run_sql
 
-        assert ctx.pg_url is not None
-        url = create_database(ctx.pg_url, "copy")
+        assert ctx.options.pg_url is not None
+        url = create_database(ctx.options.pg_url, "copy")
         files = Path(tempfile.mkdtemp(prefix="etl_bench_copy_"))
         ctx.state.update(url=url, files=files)
         # The server process (user postgres) writes and reads these files.
@@ -66,22 +59,19 @@ class CopyFloor(Case):
             )
         ctx.state["counts"] = counts
 
-    def before_run(self, ctx: CaseContext, plan: RunPlan) -> Spec:
-        return {
-            "pg_url": ctx.state["url"],
-            "files": str(ctx.state["files"]),
-            "counts": ctx.state["counts"],
-        }
+    def before_run(self, ctx: CaseContext, run: Run) -> Run:
+        files, counts = str(ctx.state["files"]), ctx.state["counts"]
+        extra = {"files": files, "counts": counts}
+        return dataclasses.replace(run, pg_url=ctx.state["url"], extra=extra)
 
-    def check(
-        self, ctx: CaseContext, plan: RunPlan, spec: Spec, result: Result
-    ) -> None:
+    def check(self, ctx: CaseContext, run: Run) -> None:
         from benchmarks.pg import run_sql
 
+        assert run.pg_url is not None
         wrong = []
-        for table, expected in spec["counts"].items():
+        for table, expected in run.extra["counts"].items():
             ((found,),) = run_sql(
-                spec["pg_url"], f"SELECT count(*) FROM {_floor_name(table)}"
+                run.pg_url, f"SELECT count(*) FROM {_floor_name(table)}"
             )
             if found != expected:
                 wrong.append(f"{table}: {found:,} rows, expected {expected:,}")
@@ -92,29 +82,29 @@ class CopyFloor(Case):
     def finish(self, ctx: CaseContext) -> None:
         from benchmarks.pg import drop_database
 
-        if "url" in ctx.state and ctx.pg_url:
-            drop_database(ctx.pg_url, ctx.state["url"])
+        if "url" in ctx.state and ctx.options.pg_url:
+            drop_database(ctx.options.pg_url, ctx.state["url"])
         if "files" in ctx.state:
             shutil.rmtree(ctx.state["files"], ignore_errors=True)
 
-    def measure(self, spec: Spec) -> Result:
+    def measure(self, run: Run) -> Measurements:
         import adbc_driver_postgresql.dbapi as adbc_pg
 
-        url, files = spec["pg_url"], Path(spec["files"])
-        counts: dict[str, int] = spec["counts"]
+        from benchmarks.pg import run_sql
+
+        assert run.pg_url is not None
+        url, files = run.pg_url, Path(run.extra["files"])
+        counts: dict[str, int] = run.extra["counts"]
         # Biggest first, so parallel connections finish together.
         tables = sorted(counts, key=lambda t: -counts[t])
-        with adbc_pg.connect(url) as conn:
-            with conn.cursor() as cur:
-                cur.execute(f"DROP SCHEMA IF EXISTS {FLOOR} CASCADE")
-                cur.execute(f"CREATE SCHEMA {FLOOR}")
-                for table in tables:
-                    cur.execute(f"CREATE TABLE {_floor_name(table)} (LIKE {table})")
-            conn.commit()
-            with conn.cursor() as cur:
-                cur.execute("CHECKPOINT")
-            conn.commit()
-        workers = (os.cpu_count() or 1) if spec["variant"] == "copy-parallel" else 1
+        run_sql(
+            url,
+            f"DROP SCHEMA IF EXISTS {FLOOR} CASCADE",
+            f"CREATE SCHEMA {FLOOR}",
+            *(f"CREATE TABLE {_floor_name(t)} (LIKE {t})" for t in tables),
+            "CHECKPOINT",
+        )
+        workers = (os.cpu_count() or 1) if run.variant == "copy-parallel" else 1
         queue = list(tables)
 
         def worker(conn: Connection) -> int:
@@ -141,11 +131,7 @@ class CopyFloor(Case):
                 conn.close()
         if rows <= 0:
             rows = sum(counts.values())
-        return {
-            "measurements": [
-                measurement(spec["variant"], "postgres", rows, timer.seconds)
-            ]
-        }
+        return {"postgres": (rows, timer.seconds)}
 
 
 def _copy(conn: Connection, table: str, path: Path) -> int:
@@ -190,6 +176,3 @@ def _load_reference(url: str, reference: Path) -> dict[str, int]:
 
 
 CASE = CopyFloor()
-
-if __name__ == "__main__":
-    raise SystemExit(child_main(CASE))

@@ -3,25 +3,21 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from benchmarks.cases import Case, CheckFailed, Timer, child_main, measurement
+from benchmarks.cases import Case, CheckFailed, Timer
 
 if TYPE_CHECKING:
-    from benchmarks.cases import CaseContext, Result, RunPlan, Spec
+    from benchmarks.cases import CaseContext, Measurements, Run
 
 
 class Generator(Case):
-    name: ClassVar[str] = "generator"
     variants: ClassVar[tuple[str, ...]] = ("etl",)
 
-    def check(
-        self, ctx: CaseContext, plan: RunPlan, spec: Spec, result: Result
-    ) -> None:
+    def check(self, ctx: CaseContext, run: Run) -> None:
         from benchmarks.dataset import file_hashes
 
-        written = file_hashes(Path(spec["workdir"]) / "data")
+        written = file_hashes(run.workdir / "data")
         expected = ctx.dataset.manifest()
         if written != expected:
             differ = sorted(
@@ -32,22 +28,18 @@ class Generator(Case):
             msg = f"{len(differ)} file(s) differ from the cached data set with the same seed, e.g. {differ[0]}"
             raise CheckFailed(msg)
 
-    def after_run(self, ctx: CaseContext, plan: RunPlan, spec: Spec) -> None:
-        shutil.rmtree(plan.workdir / "data", ignore_errors=True)
+    def after_run(self, ctx: CaseContext, run: Run) -> None:
+        shutil.rmtree(run.workdir / "data", ignore_errors=True)
 
-    def measure(self, spec: Spec) -> Result:
+    def measure(self, run: Run) -> Measurements:
         from benchmarks.build import generate, preload
 
         preload()
-        out = Path(spec["workdir"]) / "data"
         with Timer() as timer:
-            generate(out, scale=spec["scale"], seed=spec["seed"], days=spec["days"])
-        return {
-            "measurements": [measurement("etl", "parquet", spec["rows"], timer.seconds)]
-        }
+            generate(
+                run.workdir / "data", scale=run.scale, seed=run.seed, days=run.days
+            )
+        return {"parquet": (run.rows, timer.seconds)}
 
 
 CASE = Generator()
-
-if __name__ == "__main__":
-    raise SystemExit(child_main(CASE))

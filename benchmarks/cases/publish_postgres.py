@@ -9,41 +9,31 @@ load phase the COPY floor is compared with.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from benchmarks.cases import PostgresDatabaseCase, child_main, measurement
+from benchmarks.cases import PostgresDatabaseCase
 
 if TYPE_CHECKING:
-    from benchmarks.cases import Result, RunPlan, Spec
+    from benchmarks.cases import Measurements, Run
 
 
 class PublishPostgres(PostgresDatabaseCase):
-    name: ClassVar[str] = "publish_postgres"
     takes_memory_limit: ClassVar[bool] = True
     variants: ClassVar[tuple[str, ...]] = ("engine",)
+    database: ClassVar[str] = "publish"
+    label: ClassVar[str] = "etl publish --pg-url"
 
-    def database_name(self, plan: RunPlan) -> str:
-        return "publish"
-
-    def label(self, plan: RunPlan) -> str:
-        return "etl publish --pg-url"
-
-    def measure(self, spec: Spec) -> Result:
+    def measure(self, run: Run) -> Measurements:
         from benchmarks.build import preload, publish, sent, setup_postgres
 
         preload()
-        setup_postgres(spec["pg_url"])
+        assert run.pg_url is not None
+        setup_postgres(run.pg_url)
         seconds, published = publish(
-            Path(spec["reference"]), spec["pg_url"], memory_limit=spec["memory_limit"]
+            run.reference, run.pg_url, memory_limit=run.memory_limit
         )
         rows, _ = sent(published)
-        return {
-            "measurements": [measurement(spec["variant"], "postgres", rows, seconds)]
-        }
+        return {"postgres": (rows, seconds)}
 
 
 CASE = PublishPostgres()
-
-if __name__ == "__main__":
-    raise SystemExit(child_main(CASE))

@@ -2,50 +2,37 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from benchmarks.cases import Case, child_main, measurement
+from benchmarks.cases import Case
 
 if TYPE_CHECKING:
-    from benchmarks.cases import CaseContext, Result, RunPlan, Spec
+    from benchmarks.cases import Measurements, Run
+    from benchmarks.compare import Source
 
 
 class RebuildDuckDB(Case):
-    name: ClassVar[str] = "rebuild_duckdb"
     takes_memory_limit: ClassVar[bool] = True
     variants: ClassVar[tuple[str, ...]] = ("polars", "duckdb")
+    label: ClassVar[str] = "etl run --engine {variant}"
 
-    def check(
-        self, ctx: CaseContext, plan: RunPlan, spec: Spec, result: Result
-    ) -> None:
-        from benchmarks.compare import check_tables, duckdb_source
+    def output(self, run: Run) -> Source:
+        from benchmarks.compare import duckdb_source
 
-        check_tables(
-            plan.reference,
-            duckdb_source(Path(spec["workdir"]) / "warehouse.duckdb"),
-            self.compared_tables(plan.variant),
-            f"etl run --engine {plan.variant}",
-        )
+        return duckdb_source(run.workdir / "warehouse.duckdb")
 
-    def measure(self, spec: Spec) -> Result:
-        from benchmarks.build import preload, run
+    def measure(self, run: Run) -> Measurements:
+        from benchmarks.build import preload
+        from benchmarks.build import run as etl_run
 
         preload()
-        seconds, _ = run(
-            Path(spec["data_dir"]),
-            Path(spec["workdir"]) / "warehouse.duckdb",
-            engine=spec["variant"],
-            memory_limit=spec["memory_limit"],
+        seconds, _ = etl_run(
+            run.data_dir,
+            run.workdir / "warehouse.duckdb",
+            engine=run.variant,
+            memory_limit=run.memory_limit,
         )
-        return {
-            "measurements": [
-                measurement(spec["variant"], "duckdb", spec["rows"], seconds)
-            ]
-        }
+        return {"duckdb": (run.rows, seconds)}
 
 
 CASE = RebuildDuckDB()
-
-if __name__ == "__main__":
-    raise SystemExit(child_main(CASE))

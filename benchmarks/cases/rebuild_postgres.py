@@ -7,47 +7,39 @@ layer) is kept as a second measurement, target "postgres:load".
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from benchmarks.cases import PostgresDatabaseCase, child_main, measurement
+from benchmarks.cases import PostgresDatabaseCase
 
 if TYPE_CHECKING:
-    from benchmarks.cases import Result, RunPlan, Spec
+    from benchmarks.cases import Measurements, Run
 
 
 class RebuildPostgres(PostgresDatabaseCase):
-    name: ClassVar[str] = "rebuild_postgres"
     takes_memory_limit: ClassVar[bool] = True
     variants: ClassVar[tuple[str, ...]] = ("polars", "duckdb")
+    database: ClassVar[str] = "engine_{variant}"
+    label: ClassVar[str] = "etl run --engine {variant} --pg-url"
 
-    def database_name(self, plan: RunPlan) -> str:
-        return f"engine_{plan.variant}"
-
-    def label(self, plan: RunPlan) -> str:
-        return f"etl run --engine {plan.variant} --pg-url"
-
-    def measure(self, spec: Spec) -> Result:
-        from benchmarks.build import preload, run, sent, setup_postgres
+    def measure(self, run: Run) -> Measurements:
+        from benchmarks.build import preload, sent, setup_postgres
+        from benchmarks.build import run as etl_run
 
         preload()
-        url, variant = spec["pg_url"], spec["variant"]
-        setup_postgres(url)
-        seconds, summary = run(
-            Path(spec["data_dir"]),
-            Path(spec["workdir"]) / "warehouse.duckdb",
-            engine=variant,
-            pg_url=url,
-            memory_limit=spec["memory_limit"],
+        assert run.pg_url is not None
+        setup_postgres(run.pg_url)
+        seconds, summary = etl_run(
+            run.data_dir,
+            run.workdir / "warehouse.duckdb",
+            engine=run.variant,
+            pg_url=run.pg_url,
+            memory_limit=run.memory_limit,
         )
-        found = [measurement(variant, "postgres", spec["rows"], seconds)]
+        found = {"postgres": (run.rows, seconds)}
         rows, load = sent(summary.published)
         if rows:
-            found.append(measurement(variant, "postgres:load", rows, load))
-        return {"measurements": found}
+            found["postgres:load"] = (rows, load)
+        return found
 
 
 CASE = RebuildPostgres()
-
-if __name__ == "__main__":
-    raise SystemExit(child_main(CASE))

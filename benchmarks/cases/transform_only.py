@@ -13,64 +13,53 @@ Parquet (untimed) and checked against the reference.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from benchmarks.cases import Case, Timer, child_main, measurement
+from benchmarks.cases import Case, Timer
 from engine.contracts import ENTITIES
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Callable
+    from pathlib import Path
 
     import pyarrow as pa
 
-    from benchmarks.cases import CaseContext, Result, RunPlan, Spec
+    from benchmarks.cases import Measurements, Run
+    from benchmarks.compare import Source
+
+    Variant = Callable[[dict[str, pa.Table], dt.date, Timer, Timer], "Outputs"]
+
+Outputs = dict[str, Any]
+"""Qualified table name -> a Polars or pandas frame."""
 
 
 class TransformOnly(Case):
-    name: ClassVar[str] = "transform_only"
     holds_tables: ClassVar[bool] = True
     variants: ClassVar[tuple[str, ...]] = ("polars", "duckdb", "pandas")
     classic_variants: ClassVar[frozenset[str]] = frozenset({"pandas"})
+    label: ClassVar[str] = "transform_only {variant}"
 
-    def check(
-        self, ctx: CaseContext, plan: RunPlan, spec: Spec, result: Result
-    ) -> None:
-        from benchmarks.compare import check_tables, parquet_source
+    def output(self, run: Run) -> Source:
+        from benchmarks.compare import parquet_source
 
-        check_tables(
-            plan.reference,
-            parquet_source(Path(spec["workdir"]) / "out"),
-            self.compared_tables(plan.variant),
-            f"transform_only {plan.variant}",
-        )
+        return parquet_source(run.workdir / "out")
 
-    def measure(self, spec: Spec) -> Result:
-        out = Path(spec["workdir"]) / "out"
-        out.mkdir()
-        raw, as_of = _read_reference(Path(spec["reference"]))
-        run = {"polars": _polars, "duckdb": _duckdb, "pandas": _pandas}[spec["variant"]]
-        timings, rows_in, outputs = run(raw, as_of)
-        _write(out, outputs)
-        found = []
-        variant = spec["variant"]
-        if "staging" in timings:
-            found.append(
-                measurement(variant, "mem:staging", rows_in["raw"], timings["staging"])
-            )
-        found.append(
-            measurement(variant, "mem:prod", rows_in["staging"], timings["prod"])
-        )
-        if "staging" in timings:
-            found.append(
-                measurement(
-                    variant,
-                    "mem:staging+prod",
-                    rows_in["raw"],
-                    timings["staging"] + timings["prod"],
-                )
-            )
-        return {"measurements": found}
+    def measure(self, run: Run) -> Measurements:
+        raw, as_of = _read_reference(run.reference)
+        variant: Variant = {"polars": _polars, "duckdb": _duckdb, "pandas": _pandas}[
+            run.variant
+        ]
+        staging, prod = Timer(), Timer()
+        outputs = variant(raw, as_of, staging, prod)
+        rows = write_parquet(run.workdir / "out", outputs)
+        raw_rows = sum(table.num_rows for table in raw.values())
+        clean_rows = sum(rows[f"staging.{e}"] for e in ENTITIES)
+        return {
+            "mem:staging": (raw_rows, staging.seconds),
+            "mem:prod": (clean_rows, prod.seconds),
+            "mem:staging+prod": (raw_rows, staging.seconds + prod.seconds),
+        }
 
 
 def _read_reference(reference: Path) -> tuple[dict[str, pa.Table], dt.date]:
@@ -88,13 +77,9 @@ def _read_reference(reference: Path) -> tuple[dict[str, pa.Table], dt.date]:
     return raw, as_of
 
 
-Outputs = dict[str, Any]
-"""Qualified table name -> a Polars or pandas frame (or Arrow table)."""
-
-
 def _polars(
-    raw: dict[str, pa.Table], as_of: dt.date
-) -> tuple[dict[str, float], dict[str, int], Outputs]:
+    raw: dict[str, pa.Table], as_of: dt.date, staging_timer: Timer, prod_timer: Timer
+) -> Outputs:
     import polars as pl
 
     from engine import contracts, prod, staging
@@ -103,27 +88,21 @@ def _polars(
         e: pl.from_arrow(raw[e]).cast(dict(contracts.polars_schema(f"raw.{e}")))  # type: ignore[union-attr]
         for e in ENTITIES
     }
-    with Timer() as t_staging:
+    with staging_timer:
         staged = staging.build_staging({e: f.lazy() for e, f in frames.items()})
-    with Timer() as t_prod:
+    with prod_timer:
         result = prod.build_prod(
             {e: r.clean.lazy() for e, r in staged.items()}, as_of=as_of
         )
-    outputs: Outputs = {}
+    outputs: Outputs = {f"prod.{name}": frame for name, frame in result.items()}
     for e, r in staged.items():
-        outputs[f"staging.{e}"] = r.clean
-        outputs[f"staging.{e}_rejects"] = r.rejects
-    outputs |= {f"prod.{name}": frame for name, frame in result.items()}
-    rows = {
-        "raw": sum(f.height for f in frames.values()),
-        "staging": sum(r.clean.height for r in staged.values()),
-    }
-    return {"staging": t_staging.seconds, "prod": t_prod.seconds}, rows, outputs
+        outputs |= {f"staging.{e}": r.clean, f"staging.{e}_rejects": r.rejects}
+    return outputs
 
 
 def _duckdb(
-    raw: dict[str, pa.Table], as_of: dt.date
-) -> tuple[dict[str, float], dict[str, int], Outputs]:
+    raw: dict[str, pa.Table], as_of: dt.date, staging_timer: Timer, prod_timer: Timer
+) -> Outputs:
     import duckdb
 
     from engine import contracts, prod
@@ -138,71 +117,53 @@ def _duckdb(
         con.register("_incoming", raw[e])
         con.execute(f"INSERT INTO raw.{e} BY NAME SELECT * FROM _incoming")
         con.unregister("_incoming")
-    timings: dict[str, float] = {}
-    outputs: Outputs = {}
     # Staging and prod are written into tables inside DuckDB; reading them back
     # (untimed) is only for the check against the reference.
-    with Timer() as t_staging:
+    with staging_timer:
         build_staging_sql(con)
-    timings["staging"] = t_staging.seconds
-    for e in ENTITIES:
-        outputs[f"staging.{e}"] = read_table(con, f"staging.{e}")
-        outputs[f"staging.{e}_rejects"] = read_table(con, f"staging.{e}_rejects")
-    clean = {e: outputs[f"staging.{e}"] for e in ENTITIES}
-    with Timer() as t_prod:
+    with prod_timer:
         tables = prod.build_prod_sql(con, as_of=as_of)
-    timings["prod"] = t_prod.seconds
-    outputs |= {table: read_table(con, table) for table in tables}
+    staging = [f"staging.{e}{suffix}" for e in ENTITIES for suffix in ("", "_rejects")]
+    outputs = {table: read_table(con, table) for table in [*tables, *staging]}
     con.close()
-    rows = {
-        "raw": sum(raw[e].num_rows for e in ENTITIES),
-        "staging": sum(clean[e].height for e in ENTITIES),
-    }
-    return timings, rows, outputs
+    return outputs
 
 
 def _pandas(
-    raw: dict[str, pa.Table], as_of: dt.date
-) -> tuple[dict[str, float], dict[str, int], Outputs]:
+    raw: dict[str, pa.Table], as_of: dt.date, staging_timer: Timer, prod_timer: Timer
+) -> Outputs:
     from benchmarks.classic.aggregate import build_prod
     from benchmarks.classic.staging import build_staging
 
     frames = {e: raw[e].to_pandas() for e in ENTITIES}
-    with Timer() as t_staging:
+    with staging_timer:
         staged = build_staging(frames)
-    with Timer() as t_prod:
+    with prod_timer:
         result = build_prod({e: s.clean for e, s in staged.items()}, as_of=as_of)
-    outputs: Outputs = {}
+    outputs: Outputs = {f"prod.{name}": frame for name, frame in result.items()}
     for e, s in staged.items():
-        outputs[f"staging.{e}"] = s.clean
-        outputs[f"staging.{e}_rejects"] = s.rejects[
-            ["reject_reason", "_source_file", "_source_row"]
-        ]
-    outputs |= {f"prod.{name}": frame for name, frame in result.items()}
-    rows = {
-        "raw": sum(len(f) for f in frames.values()),
-        "staging": sum(len(s.clean) for s in staged.values()),
-    }
-    return {"staging": t_staging.seconds, "prod": t_prod.seconds}, rows, outputs
+        rejects = s.rejects[["reject_reason", "_source_file", "_source_row"]]
+        outputs |= {f"staging.{e}": s.clean, f"staging.{e}_rejects": rejects}
+    return outputs
 
 
-def _write(out: Path, outputs: Outputs) -> None:
+def write_parquet(out: Path, outputs: Outputs) -> dict[str, int]:
+    """Each frame (Polars or pandas) to out/<table>.parquet; the rows of each."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    out.mkdir(parents=True, exist_ok=True)
+    rows = {}
     for table, frame in outputs.items():
-        if isinstance(frame, pa.Table):
-            data = frame
-        elif hasattr(frame, "to_arrow"):
+        if hasattr(frame, "to_arrow"):
             data = frame.to_arrow()
         else:
             # pandas: object columns hold Decimal/date/None; NaN there means None.
             clean = frame.astype(object).where(frame.notna(), None)
             data = pa.Table.from_pandas(clean, preserve_index=False)
         pq.write_table(data, out / f"{table}.parquet")
+        rows[table] = data.num_rows
+    return rows
 
 
 CASE = TransformOnly()
-
-if __name__ == "__main__":
-    raise SystemExit(child_main(CASE))
