@@ -330,7 +330,7 @@ def test_a_prod_metric_the_classic_baseline_lacks_is_reported(
         tuple(t for t in benchmarks.classic.PROD_TABLES if t != "monthly_sales"),
     )
     compared, lacking = classic_tables()
-    assert lacking == ["prod.monthly_sales"]
+    assert "prod.monthly_sales" in lacking
     assert "prod.monthly_sales" not in compared
 
     code = main(["--cases", "transform_only", *TINY, "--out", str(tmp_path)])
